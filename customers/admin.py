@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from .models import Contact, Customer
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ("name", "title", "phone", "email", "buying_role", "attitude")
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "customer_type", "industry", "region", "value_tier", "owner", "created_at")
+    list_filter = ("customer_type", "industry", "region", "value_tier")
+    search_fields = ("name", "phone")
+    autocomplete_fields = ("owner",)
+    inlines = [ContactInline]
+    list_select_related = ("owner",)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "customer", "title", "buying_role", "attitude", "email", "phone")
+    list_filter = ("buying_role", "attitude")
+    search_fields = ("name", "email", "phone", "customer__name")
+    autocomplete_fields = ("customer",)
+    list_select_related = ("customer",)

@@ -1,0 +1,129 @@
+"""Customers (客户) and their contacts, with the buying role each contact plays."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.choices import CustomerType, Industry, Region, ValueTier
+from crm.scoping import owner_scope
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CustomerQuerySet:
+        """A customer is visible to whoever may see its owner or any of its deals."""
+        q = owner_scope(user)
+        if q is None:
+            return self
+        from opportunities.models import Opportunity
+
+        deals = Opportunity.objects.filter(customer=OuterRef("pk")).filter(owner_scope(user))
+        return self.filter(q | Q(Exists(deals)))
+
+    def with_won_value(self) -> CustomerQuerySet:
+        from opportunities.models import Stage
+
+        return self.annotate(
+            won_value=models.Sum(
+                "opportunities__amount",
+                filter=Q(opportunities__stage__outcome=Stage.Outcome.WON),
+                default=Decimal("0"),
+            )
+        )
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    customer_type = models.CharField(
+        _("customer type"), max_length=20, choices=CustomerType.choices, default=CustomerType.ENTERPRISE
+    )
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, blank=True)
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices, blank=True)
+    value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier.choices, default=ValueTier.MEDIUM)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers"
+    )
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["owner", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customers:detail", args=[self.pk])
+
+    @classmethod
+    def find_or_create(cls, *, name: str, owner: User, **defaults) -> tuple[Customer, bool]:
+        """Conversion reuses a customer of the same name (case and surrounding spaces ignored)."""
+        existing = cls.objects.filter(name__iexact=name.strip()).order_by("pk").first()
+        if existing:
+            return existing, False
+        return cls.objects.create(name=name.strip(), owner=owner, **defaults), True
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ContactQuerySet:
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class Contact(models.Model):
+    class BuyingRole(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        INFLUENCER = "influencer", _("Influencer")
+        USER = "user", _("User")
+        GATEKEEPER = "gatekeeper", _("Gatekeeper")
+        CHAMPION = "champion", _("Champion")
+
+    class Attitude(models.TextChoices):
+        SUPPORTIVE = "supportive", _("Supportive")
+        NEUTRAL = "neutral", _("Neutral")
+        OPPOSED = "opposed", _("Opposed")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    buying_role = models.CharField(
+        _("buying role"), max_length=20, choices=BuyingRole.choices, default=BuyingRole.INFLUENCER
+    )
+    attitude = models.CharField(_("attitude"), max_length=20, choices=Attitude.choices, default=Attitude.NEUTRAL)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer})" if self.customer_id else self.name
+
+    @property
+    def is_decision_maker(self) -> bool:
+        return self.buying_role == self.BuyingRole.DECISION_MAKER

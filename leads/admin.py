@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import Lead, LeadSource
+
+
+@admin.register(LeadSource)
+class LeadSourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_en", "code", "order", "is_active")
+    list_editable = ("order", "is_active")
+    search_fields = ("name", "name_en", "code")
+    list_filter = ("is_active",)
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ("name", "company", "source", "owner", "team", "status", "score", "created_at")
+    list_filter = ("status", "source", "team", "customer_type", "industry", "region")
+    search_fields = ("name", "company", "email", "phone")
+    autocomplete_fields = ("owner",)
+    readonly_fields = ("opportunity", "converted_at", "created_at", "last_activity_at")
+    list_select_related = ("source", "owner", "team")
+    date_hierarchy = "created_at"

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from .models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "recipient", "kind", "created_at", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "recipient__username")
+    raw_id_fields = ("opportunity", "lead", "recipient")
+    list_select_related = ("recipient",)

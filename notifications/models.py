@@ -1,0 +1,65 @@
+"""In-app notifications (reminders, approvals, assignments), each with a unique key so that a
+job run twice, retried, or run by two workers never notifies twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> NotificationQuerySet:
+        """Notifications are personal: everyone sees only their own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        STALE = "stale", _("Stale deal")
+        STALE_ESCALATION = "stale_escalation", _("Stale deal (escalated)")
+        FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
+        APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+        APPROVAL_DECIDED = "approval_decided", _("Approval decided")
+        LEAD_ASSIGNED = "lead_assigned", _("Lead assigned")
+        OTHER = "other", _("Other")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    # What makes this notification unique, e.g. "stale:<deal>:<episode start>:<recipient>".
+    dedup_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

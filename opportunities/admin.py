@@ -1,0 +1,110 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApprovalRequest, Competitor, LossReason, Objection, Opportunity, Quota, Stage, StageChange
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_en", "order", "probability", "outcome", "stale_after_days", "approval_threshold", "is_active")
+    list_editable = ("probability", "stale_after_days", "approval_threshold", "is_active")
+    list_filter = ("outcome", "is_active")
+    search_fields = ("name", "name_en")
+    ordering = ("order",)
+    fieldsets = (
+        (None, {"fields": ("name", "name_en", "order", "probability", "outcome", "stale_after_days", "is_active")}),
+        (_("Guidance for the rep"), {"fields": ("guidance", "guidance_en")}),
+        (
+            _("Entry requirements"),
+            {
+                "fields": (
+                    "requires_budget",
+                    "requires_timeline",
+                    "requires_follow_up",
+                    "requires_need",
+                    "requires_decision_maker",
+                    "requires_amount",
+                    "requires_close_date",
+                    "requires_loss_reason",
+                    "approval_threshold",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(LossReason)
+class LossReasonAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_en", "order", "is_active")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "name_en")
+
+
+@admin.register(Competitor)
+class CompetitorAdmin(admin.ModelAdmin):
+    list_display = ("name", "website", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+
+
+@admin.register(Quota)
+class QuotaAdmin(admin.ModelAdmin):
+    list_display = ("month", "user", "team", "amount")
+    list_editable = ("amount",)
+    list_filter = ("team", "month")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "team__name")
+    autocomplete_fields = ("user",)
+    list_select_related = ("user", "team")
+    date_hierarchy = "month"
+
+
+class StageChangeInline(admin.TabularInline):
+    """The stage history: immutable, so read-only here."""
+
+    model = StageChange
+    fk_name = "opportunity"
+    fields = ("changed_at", "from_stage", "to_stage", "days_in_previous_stage", "stages_skipped", "is_backward", "changed_by", "loss_reason", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("changed_at", "pk")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ObjectionInline(admin.TabularInline):
+    model = Objection
+    fields = ("kind", "description", "response", "is_resolved")
+    extra = 0
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = ("name", "customer", "owner", "stage", "amount", "probability", "expected_close_date", "last_activity_at")
+    list_filter = ("stage", "owner__team", "urgency", "value_tier", "kind", "is_quick_win", "customer__customer_type", "customer__industry")
+    search_fields = ("name", "customer__name")
+    autocomplete_fields = ("customer", "owner", "primary_contact", "parent")
+    filter_horizontal = ("contacts", "competitors")
+    # The stage only changes through Opportunity.move_to (the pages and the board), so it is
+    # read-only here: the admin must not bypass the stage rules and their history.
+    readonly_fields = ("stage", "probability", "stage_entered_at", "closed_at", "loss_reason", "last_activity_at", "created_at", "version")
+    list_select_related = ("customer", "owner", "stage")
+    inlines = [StageChangeInline, ObjectionInline]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    list_display = ("opportunity", "stage", "amount", "requested_by", "status", "decided_by", "created_at")
+    list_filter = ("status", "stage")
+    search_fields = ("opportunity__name",)
+    raw_id_fields = ("opportunity",)
+    list_select_related = ("opportunity", "stage", "requested_by", "decided_by")

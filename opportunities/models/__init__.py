@@ -1,0 +1,20 @@
+from .activity import Activity, Objection
+from .approval import ApprovalRequest
+from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
+from .quota import Quota
+from .stages import Competitor, LossReason, Stage
+
+__all__ = [
+    "Activity",
+    "ApprovalRequest",
+    "Competitor",
+    "LossReason",
+    "Objection",
+    "Opportunity",
+    "OpportunityQuerySet",
+    "Quota",
+    "Stage",
+    "StageChange",
+    "StageMoveRefused",
+    "weighted_amount_expr",
+]

@@ -1,0 +1,525 @@
+"""Opportunities (商机) and the rules that move them through the stages.
+
+`Opportunity.requirements_for(stage)` says what a deal still lacks to enter a stage;
+`Opportunity.move_to(stage, by)` is the only way a stage changes. Every move writes an
+immutable `StageChange`, which is both the audit trail and the source of the conversion and
+velocity reports.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from crm.choices import BuyingStage, Urgency, ValueTier
+from crm.scoping import owner_scope
+
+from .stages import LossReason, Stage
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+CENT = Decimal("0.01")
+
+
+class StageMoveRefused(ValidationError):
+    """A stage move the rules refuse; `.reasons` lists what is missing, in words for the rep."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = [str(r) for r in reasons]
+        super().__init__(self.reasons)
+
+
+def weighted_amount_expr() -> ExpressionWrapper:
+    """amount x probability / 100, in SQL (decimal division on every backend)."""
+    return ExpressionWrapper(
+        F("amount") * F("probability") / Value(Decimal("100.00")),
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+
+
+def stale_q(now: datetime, stages: list[Stage] | None = None) -> Q:
+    """Open deals idle (no follow-up, no stage change) past their stage's `stale_after_days`.
+
+    One OR-branch per open stage keeps this a plain indexed comparison on every database.
+    """
+    if stages is None:
+        stages = list(Stage.objects.open())
+    q = Q(pk__in=[])
+    for stage in stages:
+        if not stage.is_open:
+            continue
+        cutoff = now - timedelta(days=stage.stale_after_days)
+        q |= (
+            Q(stage_id=stage.pk, stage_entered_at__lt=cutoff)
+            & (Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=cutoff))
+        )
+    return q
+
+
+class OpportunityQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> OpportunityQuerySet:
+        q = owner_scope(user)
+        return self if q is None else self.filter(q)
+
+    def open(self) -> OpportunityQuerySet:
+        return self.filter(stage__outcome=Stage.Outcome.OPEN)
+
+    def won(self) -> OpportunityQuerySet:
+        return self.filter(stage__outcome=Stage.Outcome.WON)
+
+    def lost(self) -> OpportunityQuerySet:
+        return self.filter(stage__outcome=Stage.Outcome.LOST)
+
+    def in_stage_statistics(self) -> OpportunityQuerySet:
+        """Deals that went through the stage process (quick wins bypass it, seed 004)."""
+        return self.filter(is_quick_win=False)
+
+    def with_weighted(self) -> OpportunityQuerySet:
+        return self.annotate(weighted=weighted_amount_expr())
+
+    def stale(self, now: datetime | None = None) -> OpportunityQuerySet:
+        return self.filter(stale_q(now or timezone.now()))
+
+    def with_stale_flag(self, now: datetime | None = None, stages: list[Stage] | None = None):
+        return self.annotate(
+            stale=Case(
+                When(stale_q(now or timezone.now(), stages), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def totals(self) -> dict:
+        """Count, amount and weighted amount of this set, in one SQL aggregate."""
+        return self.aggregate(
+            count=models.Count("pk"),
+            amount=models.Sum("amount", default=Decimal("0")),
+            weighted=models.Sum(weighted_amount_expr(), default=Decimal("0")),
+        )
+
+
+class Opportunity(models.Model):
+    class Kind(models.TextChoices):
+        NEW = "new", _("New business")
+        REPEAT = "repeat", _("Repeat purchase")
+        UPSELL = "upsell", _("Upsell")
+        RENEWAL = "renewal", _("Renewal")
+
+    name = models.CharField(_("name"), max_length=200)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    primary_contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("primary contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primary_for",
+    )
+    contacts = models.ManyToManyField(
+        "customers.Contact", verbose_name=_("contacts"), blank=True, related_name="opportunities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities")
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)], editable=False
+    )
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NEW)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("follows on from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ons",
+    )
+
+    # Classification (seed 003); customer type, industry and region come from the customer.
+    value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier.choices, default=ValueTier.MEDIUM)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    buying_stage = models.CharField(
+        _("buying-decision stage"), max_length=20, choices=BuyingStage.choices, default=BuyingStage.AWARENESS
+    )
+    source = models.ForeignKey(
+        "leads.LeadSource",
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+    )
+    competitors = models.ManyToManyField(
+        "opportunities.Competitor", verbose_name=_("competitors"), blank=True, related_name="opportunities"
+    )
+
+    # BANT carried over from the lead and kept current on the deal.
+    budget_amount = models.DecimalField(
+        _("budget"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    budget_confirmed = models.BooleanField(_("budget confirmed"), default=False)
+    need_description = models.TextField(_("need"), blank=True)
+    need_confirmed = models.BooleanField(_("need confirmed"), default=False)
+    timeline_confirmed = models.BooleanField(_("timeline confirmed"), default=False)
+
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    loss_reason = models.ForeignKey(
+        LossReason,
+        verbose_name=_("loss reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+    )
+    review_notes = models.TextField(_("review notes"), blank=True)
+    is_quick_win = models.BooleanField(
+        _("quick win"), default=False, help_text=_("Converted straight to won; kept out of stage statistics.")
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["stage", "stage_entered_at"]),
+            models.Index(fields=["owner", "next_follow_up_at"]),
+            models.Index(fields=["stage", "expected_close_date"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["closed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0),
+                name="opportunity_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(probability__gte=0) & Q(probability__lte=100), name="opportunity_probability_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("opportunities:detail", args=[self.pk])
+
+    # --- Derived figures ---------------------------------------------------------------
+
+    @property
+    def weighted_amount(self) -> Decimal:
+        """Seed 004: a deal is worth its amount times its stage's probability right now."""
+        return (self.amount * self.probability / Decimal(100)).quantize(CENT)
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage.is_open
+
+    def days_in_stage(self, now: datetime | None = None) -> int:
+        return max(((now or timezone.now()) - self.stage_entered_at).days, 0)
+
+    @property
+    def idle_since(self) -> datetime:
+        """The later of the last follow-up and the last stage change."""
+        if self.last_activity_at and self.last_activity_at > self.stage_entered_at:
+            return self.last_activity_at
+        return self.stage_entered_at
+
+    def idle_days(self, now: datetime | None = None) -> int:
+        return max(((now or timezone.now()) - self.idle_since).days, 0)
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        """Open, and idle for longer than the stage's `stale_after_days` (SPEC: stale reminders)."""
+        if not self.stage.is_open:
+            return False
+        return (now or timezone.now()) - self.idle_since > timedelta(days=self.stage.stale_after_days)
+
+    # --- Stage rules -------------------------------------------------------------------
+
+    def has_decision_maker(self) -> bool:
+        from customers.models import Contact
+
+        role = Contact.BuyingRole.DECISION_MAKER
+        if self.primary_contact_id and self.primary_contact.buying_role == role:
+            return True
+        return self.pk is not None and self.contacts.filter(buying_role=role).exists()
+
+    def needs_approval_for(self, stage: Stage) -> bool:
+        """Seed 004 / SPEC stage 3: large deals need the team leader's approval to enter."""
+        return stage.approval_threshold is not None and self.amount >= stage.approval_threshold
+
+    def is_approved_for(self, stage: Stage) -> bool:
+        """An approval counts for the stage it was given for and an amount no larger than it."""
+        from .approval import ApprovalRequest
+
+        return ApprovalRequest.objects.filter(
+            opportunity=self, stage=stage, status=ApprovalRequest.Status.APPROVED, amount__gte=self.amount
+        ).exists()
+
+    def can_approve(self, user: User | None) -> bool:
+        """The owner's team leader, or an admin, may approve; their own move needs no request."""
+        if user is None:
+            return False
+        if user.is_admin:
+            return True
+        team = self.owner.team
+        return team is not None and team.leader_id == user.pk
+
+    def requirements_for(self, stage: Stage, *, by: User | None = None, loss_reason=None) -> list[str]:
+        """What this deal still lacks to enter `stage`, in words a rep understands.
+
+        The checks are the stage's entry requirements as configured in admin (SPEC: stage 1
+        needs budget and timeline, stage 2 a follow-up and a described need, stage 3 a
+        decision maker, an amount and approval for large deals, won a close date, lost a
+        reason). An empty list means the move is allowed.
+        """
+        missing: list[str] = []
+        if not stage.is_active:
+            missing.append(_t("The stage “%(stage)s” is no longer in use.") % {"stage": stage})
+        if stage.requires_budget and not (self.budget_confirmed and self.budget_amount is not None):
+            missing.append(_t("Confirm the customer's budget (amount and the confirmed box)."))
+        if stage.requires_timeline and not (self.timeline_confirmed and self.expected_close_date):
+            missing.append(_t("Confirm the purchase timeline (expected close date and the confirmed box)."))
+        if stage.requires_follow_up and not (self.pk and self.activities.exists()):
+            missing.append(_t("Log at least one follow-up with the customer."))
+        if stage.requires_need and not self.need_description.strip():
+            missing.append(_t("Describe the customer's need."))
+        if stage.requires_decision_maker and not self.has_decision_maker():
+            missing.append(_t("Add a contact whose buying role is decision maker."))
+        if stage.requires_amount and not self.amount > 0:
+            missing.append(_t("Enter an amount above zero."))
+        if stage.requires_close_date and not self.expected_close_date:
+            missing.append(_t("Set the close date."))
+        if stage.requires_loss_reason and not (loss_reason or self.loss_reason_id):
+            missing.append(_t("Choose a loss reason."))
+        if self.needs_approval_for(stage) and not self.can_approve(by) and not self.is_approved_for(stage):
+            missing.append(
+                _t("Deals of %(threshold)s or more need the team leader's approval for this stage.")
+                % {"threshold": f"{stage.approval_threshold:,.0f}"}
+            )
+        return missing
+
+    def stages_skipped_to(self, stage: Stage) -> int:
+        """How many stages of the forward path a move jumps over (0 for a normal or backward move)."""
+        current = self.stage
+        if current.outcome == Stage.Outcome.LOST or stage.outcome == Stage.Outcome.LOST:
+            return 0
+        if stage.order <= current.order:
+            return 0
+        return Stage.objects.active().pipeline().filter(order__gt=current.order, order__lt=stage.order).count()
+
+    def move_to(
+        self,
+        stage: Stage,
+        by: User,
+        note: str = "",
+        loss_reason: LossReason | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> StageChange:
+        """Move the deal to `stage`: the one way a stage changes.
+
+        Locks the row, checks `requirements_for`, and on success writes the immutable
+        `StageChange` (who, when, from, to, days in the previous stage, stages skipped), then
+        sets probability, `stage_entered_at` and `closed_at`. Backward moves are allowed and
+        recorded; forward skips are allowed and flagged for the data-quality report. A refusal
+        raises `StageMoveRefused` and changes nothing.
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            deal = (
+                Opportunity.objects.select_for_update(of=("self",))
+                .select_related("stage", "owner__team", "primary_contact")
+                .get(pk=self.pk)
+            )
+            if deal.stage_id == stage.pk:
+                raise StageMoveRefused([_t("The deal is already in this stage.")])
+            reasons = deal.requirements_for(stage, by=by, loss_reason=loss_reason)
+            if reasons:
+                raise StageMoveRefused(reasons)
+            previous = deal.stage
+            change = StageChange.objects.create(
+                opportunity=deal,
+                from_stage=previous,
+                to_stage=stage,
+                from_probability=deal.probability,
+                to_probability=stage.probability,
+                changed_by=by,
+                changed_at=now,
+                days_in_previous_stage=_days_between(deal.stage_entered_at, now),
+                stages_skipped=deal.stages_skipped_to(stage),
+                is_backward=stage.outcome != Stage.Outcome.LOST
+                and previous.outcome != Stage.Outcome.LOST
+                and stage.order < previous.order,
+                amount=deal.amount,
+                loss_reason=loss_reason if stage.outcome == Stage.Outcome.LOST else None,
+                note=note,
+            )
+            deal.stage = stage
+            deal.probability = stage.probability
+            deal.stage_entered_at = now
+            deal.closed_at = None if stage.is_open else now
+            if stage.outcome == Stage.Outcome.LOST:
+                deal.loss_reason = loss_reason or deal.loss_reason
+            else:
+                deal.loss_reason = None
+            deal.version += 1
+            deal.save(
+                update_fields=[
+                    "stage",
+                    "probability",
+                    "stage_entered_at",
+                    "closed_at",
+                    "loss_reason",
+                    "version",
+                    "updated_at",
+                ]
+            )
+        self.refresh_from_db()
+        return change
+
+    def record_creation(self, by: User | None, now: datetime | None = None) -> StageChange:
+        """The entry into the first stage, so conversion reports count every deal that entered it."""
+        now = now or self.stage_entered_at
+        return StageChange.objects.create(
+            opportunity=self,
+            from_stage=None,
+            to_stage=self.stage,
+            from_probability=None,
+            to_probability=self.probability,
+            changed_by=by,
+            changed_at=now,
+            days_in_previous_stage=Decimal("0"),
+            amount=self.amount,
+        )
+
+    @classmethod
+    def open_new(cls, *, by: User, stage: Stage | None = None, **fields) -> Opportunity:
+        """Create a deal in its first stage (default: the first open stage) with its history row."""
+        stage = stage or Stage.objects.first_open()
+        now = timezone.now()
+        fields.setdefault("owner", by)
+        with transaction.atomic():
+            deal = cls.objects.create(
+                stage=stage, probability=stage.probability, stage_entered_at=now, created_by=by, **fields
+            )
+            deal.record_creation(by, now)
+        return deal
+
+    def start_follow_on(self, by: User, *, kind: str = Kind.REPEAT, name: str = "", amount=None) -> Opportunity:
+        """Seed 001 stage 4: a won customer spawns repeat, upsell or renewal business."""
+        if self.stage.outcome != Stage.Outcome.WON:
+            raise ValidationError(_t("Only a won deal can start a follow-on opportunity."))
+        if kind not in (self.Kind.REPEAT, self.Kind.UPSELL, self.Kind.RENEWAL):
+            raise ValidationError(_t("A follow-on is a repeat purchase, an upsell or a renewal."))
+        deal = Opportunity.open_new(
+            by=by,
+            owner=self.owner,
+            name=name or f"{self.name} · {self.Kind(kind).label}",
+            customer=self.customer,
+            primary_contact=self.primary_contact,
+            amount=amount if amount is not None else self.amount,
+            kind=kind,
+            parent=self,
+            source=self.source,
+            value_tier=self.value_tier,
+        )
+        deal.contacts.set(self.contacts.all())
+        return deal
+
+
+def _days_between(start: datetime, end: datetime) -> Decimal:
+    return (Decimal((end - start).total_seconds()) / Decimal(86400)).quantize(CENT)
+
+
+class StageChangeQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> StageChangeQuerySet:
+        q = owner_scope(user, "opportunity__owner")
+        return self if q is None else self.filter(q)
+
+
+class StageChange(models.Model):
+    """One stage move, immutable once written (the audit trail and the velocity data)."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.ForeignKey(
+        Stage, verbose_name=_("from"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_stage = models.ForeignKey(Stage, verbose_name=_("to"), on_delete=models.PROTECT, related_name="entries")
+    from_probability = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_probability = models.PositiveSmallIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("when"), default=timezone.now)
+    days_in_previous_stage = models.DecimalField(_("days in previous stage"), max_digits=9, decimal_places=2)
+    stages_skipped = models.PositiveSmallIntegerField(_("stages skipped"), default=0)
+    is_backward = models.BooleanField(_("backward"), default=False)
+    amount = models.DecimalField(_("amount at the time"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    loss_reason = models.ForeignKey(
+        LossReason, verbose_name=_("loss reason"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = StageChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["changed_at", "pk"]
+        indexes = [
+            models.Index(fields=["opportunity", "changed_at"]),
+            models.Index(fields=["to_stage", "changed_at"]),
+            models.Index(fields=["changed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.from_stage or '—'} → {self.to_stage}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError("A stage change is immutable once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A stage change is immutable and cannot be deleted.")

@@ -1,0 +1,148 @@
+"""The configurable sales process: stages with their probability, stale threshold and entry rules."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.choices import BilingualName
+
+
+class StageQuerySet(models.QuerySet):
+    def active(self) -> StageQuerySet:
+        return self.filter(is_active=True)
+
+    def open(self) -> StageQuerySet:
+        return self.filter(outcome=Stage.Outcome.OPEN)
+
+    def pipeline(self) -> StageQuerySet:
+        """The forward path: open stages, then won (lost stands beside the path)."""
+        return self.exclude(outcome=Stage.Outcome.LOST)
+
+    def first_open(self) -> Stage:
+        stage = self.active().open().order_by("order").first()
+        if stage is None:
+            raise Stage.DoesNotExist("No active open stage is configured.")
+        return stage
+
+    def won(self) -> Stage:
+        return self.active().filter(outcome=Stage.Outcome.WON).order_by("order").get()
+
+    def lost(self) -> Stage:
+        return self.active().filter(outcome=Stage.Outcome.LOST).order_by("order").get()
+
+
+class Stage(BilingualName):
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    order = models.PositiveSmallIntegerField(_("order"), unique=True)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    stale_after_days = models.PositiveSmallIntegerField(
+        _("stale after (days)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("An open deal with no follow-up and no stage change for longer than this is stale."),
+    )
+    guidance = models.TextField(_("guidance"), blank=True, help_text=_("What the rep should do in this stage."))
+    guidance_en = models.TextField(_("guidance (English)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    # Entry requirements: what a deal must show before it may enter this stage.
+    requires_budget = models.BooleanField(_("requires confirmed budget"), default=False)
+    requires_timeline = models.BooleanField(_("requires confirmed timeline"), default=False)
+    requires_follow_up = models.BooleanField(_("requires a logged follow-up"), default=False)
+    requires_need = models.BooleanField(_("requires a described need"), default=False)
+    requires_decision_maker = models.BooleanField(_("requires a decision-maker contact"), default=False)
+    requires_amount = models.BooleanField(_("requires an amount above zero"), default=False)
+    requires_close_date = models.BooleanField(_("requires a close date"), default=False)
+    requires_loss_reason = models.BooleanField(_("requires a loss reason"), default=False)
+    approval_threshold = models.DecimalField(
+        _("approval threshold"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Deals of this amount or more need the team leader's approval to enter. Empty: never."),
+    )
+
+    objects = StageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0) & Q(probability__lte=100), name="stage_probability_0_100"
+            ),
+            models.CheckConstraint(condition=Q(stale_after_days__gte=1), name="stage_stale_after_positive"),
+            models.CheckConstraint(
+                condition=Q(approval_threshold__isnull=True) | Q(approval_threshold__gte=0),
+                name="stage_approval_threshold_not_negative",
+            ),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == self.Outcome.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.is_open
+
+    @property
+    def localized_guidance(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").lower().startswith("en") and self.guidance_en:
+            return self.guidance_en
+        return self.guidance
+
+    def save(self, *args, **kwargs) -> None:
+        """Probability always follows the stage: a changed probability is written to every deal in it."""
+        with transaction.atomic():
+            old = None
+            if self.pk:
+                old = Stage.objects.filter(pk=self.pk).values_list("probability", flat=True).first()
+            super().save(*args, **kwargs)
+            if old is not None and old != self.probability:
+                from .opportunity import Opportunity
+
+                Opportunity.objects.filter(stage=self).exclude(probability=self.probability).update(
+                    probability=self.probability
+                )
+
+
+class LossReason(BilingualName):
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("loss reason")
+        verbose_name_plural = _("loss reasons")
+        ordering = ["order", "pk"]
+
+
+class Competitor(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    strengths = models.TextField(_("strengths"), blank=True)
+    weaknesses = models.TextField(_("weaknesses"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
