@@ -103,9 +103,9 @@ class OpportunityQuerySet(models.QuerySet):
     def totals(self) -> dict:
         """Count, amount and weighted amount of this set, in one SQL aggregate."""
         return self.aggregate(
-            count=models.Count("pk"),
-            amount=models.Sum("amount", default=Decimal("0")),
-            weighted=models.Sum(weighted_amount_expr(), default=Decimal("0")),
+            total_count=models.Count("pk"),
+            total_amount=models.Sum("amount", default=Decimal("0")),
+            total_weighted=models.Sum(weighted_amount_expr(), default=Decimal("0")),
         )
 
 

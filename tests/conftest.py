@@ -1,0 +1,114 @@
+"""Standing cast for every test: two teams, each with a leader and reps, and an admin.
+
+- `rep` and `teammate` are reps of team A (led by `leader`);
+- `outsider` is a rep of team B (led by `other_leader`);
+- `admin_user` is staff.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import Team
+from opportunities.models import LossReason, Stage
+
+from .factories import TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Tests read English text unless a test switches language itself."""
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="leader_a", first_name="Lena")
+
+
+@pytest.fixture
+def team(leader) -> Team:
+    team = TeamFactory(name="East", leader=leader)
+    leader.team = team
+    leader.save(update_fields=["team"])
+    return team
+
+
+@pytest.fixture
+def rep(team):
+    return UserFactory(username="rep_a", first_name="Rita", team=team)
+
+
+@pytest.fixture
+def teammate(team):
+    return UserFactory(username="rep_a2", first_name="Tom", team=team)
+
+
+@pytest.fixture
+def other_leader(db):
+    return UserFactory(username="leader_b", first_name="Otto")
+
+
+@pytest.fixture
+def other_team(other_leader) -> Team:
+    team = TeamFactory(name="North", leader=other_leader)
+    other_leader.team = team
+    other_leader.save(update_fields=["team"])
+    return team
+
+
+@pytest.fixture
+def outsider(other_team):
+    return UserFactory(username="rep_b", first_name="Olga", team=other_team)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="boss", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def stages(db) -> dict[int, Stage]:
+    """The default stages by order: 1 (20 %), 2 (50 %), 3 (80 %), 4 won, 5 lost."""
+    return {s.order: s for s in Stage.objects.all()}
+
+
+@pytest.fixture
+def loss_reason(db) -> LossReason:
+    return LossReason.objects.get(name_en="Price")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def rep_client(rep) -> Client:
+    return client_for(rep)
+
+
+@pytest.fixture
+def leader_client(leader) -> Client:
+    return client_for(leader)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return client_for(outsider)
+
+
+@pytest.fixture
+def admin_client_(admin_user) -> Client:
+    return client_for(admin_user)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
