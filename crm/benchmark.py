@@ -1,0 +1,60 @@
+"""The benchmark's registry: each app lists its pages (and jobs) in its own `bench.py`.
+
+An app's `bench.py` defines `pages(ctx) -> list[Page]` and optionally `jobs(ctx) -> list[Job]`.
+`python manage.py bench` times every page's server response through the full Django stack
+(the test client: middleware, views, templates, SQL) and every job once per repeat.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+
+@dataclass
+class Page:
+    label: str
+    url: str
+    user: User
+
+
+@dataclass
+class Job:
+    label: str
+    run: Callable[[], Any]
+    repeat: int = 3
+
+
+class BenchContext:
+    """The demo accounts every benchmark signs in as, and sample records they can see."""
+
+    def __init__(self) -> None:
+        self.rep = User.objects.get(username="rep1")
+        self.leader = User.objects.get(username="leader1")
+        self.admin = User.objects.get(username="admin")
+
+    @staticmethod
+    def sample(queryset: QuerySet) -> int:
+        """A deterministic record from a (scoped) queryset: the one in the middle by id."""
+        count = queryset.count()
+        if not count:
+            raise LookupError(f"No {queryset.model.__name__} to benchmark with")
+        return queryset.order_by("pk").values_list("pk", flat=True)[count // 2]
+
+
+def discover() -> list[Any]:
+    modules = []
+    for config in apps.get_app_configs():
+        try:
+            modules.append(importlib.import_module(f"{config.name}.bench"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.bench":
+                raise
+    return modules

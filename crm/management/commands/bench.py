@@ -1,0 +1,95 @@
+"""Time every page's server response and every background job at the data now in the database.
+
+Use `make bench SCALE=100000` (scripts/bench.sh) to seed a fresh PostgreSQL database first.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from crm.benchmark import BenchContext, discover
+from opportunities.models import Activity, Opportunity
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+class Command(BaseCommand):
+    help = "Time each page (median, p95, queries) and each job over repeated runs."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=20)
+        parser.add_argument("--warmup", type=int, default=2)
+        parser.add_argument("--only", default="", help="Only pages/jobs whose label contains this text.")
+        parser.add_argument("--json", dest="json_path", default="", help="Also write the results to this JSON file.")
+
+    def handle(self, *args, repeat: int, warmup: int, only: str, json_path: str, **opts):
+        ctx = BenchContext()
+        modules = discover()
+        pages = [p for m in modules if hasattr(m, "pages") for p in m.pages(ctx)]
+        jobs = [j for m in modules if hasattr(m, "jobs") for j in m.jobs(ctx)]
+        if only:
+            pages = [p for p in pages if only in p.label]
+            jobs = [j for j in jobs if only in j.label]
+        vendor = connection.vendor
+        size = f"{Opportunity.objects.count():,} opportunities, {Activity.objects.count():,} follow-ups"
+        self.stdout.write(f"Database: {vendor}; data: {size}; repeat {repeat} (+{warmup} warm-up)")
+        self.stdout.write(f"{'page':45} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'status':>7}")
+        results = []
+        clients: dict[int, Client] = {}
+        for page in pages:
+            client = clients.get(page.user.pk)
+            if client is None:
+                client = clients[page.user.pk] = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["testserver"])[0])
+                client.force_login(page.user)
+            for _ in range(warmup):
+                client.get(page.url)
+            samples, queries, status = [], 0, 0
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    start = time.perf_counter()
+                    response = client.get(page.url)
+                    samples.append((time.perf_counter() - start) * 1000)
+                queries, status = len(captured), response.status_code
+            row = {
+                "label": page.label,
+                "url": page.url,
+                "median_ms": round(statistics.median(samples), 1),
+                "p95_ms": round(_p95(samples), 1),
+                "queries": queries,
+                "status": status,
+            }
+            results.append(row)
+            self.stdout.write(
+                f"{page.label:45} {row['median_ms']:>10} {row['p95_ms']:>8} {queries:>8} {status:>7}"
+            )
+        for job in jobs:
+            samples, queries = [], 0
+            for _ in range(job.repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    start = time.perf_counter()
+                    job.run()
+                    samples.append((time.perf_counter() - start) * 1000)
+                queries = len(captured)
+            row = {
+                "label": job.label,
+                "median_ms": round(statistics.median(samples), 1),
+                "p95_ms": round(_p95(samples), 1),
+                "queries": queries,
+            }
+            results.append(row)
+            self.stdout.write(f"{job.label:45} {row['median_ms']:>10} {row['p95_ms']:>8} {queries:>8}   (job)")
+        if json_path:
+            Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(json_path).write_text(json.dumps({"data": size, "db": vendor, "results": results}, indent=2))
