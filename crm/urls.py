@@ -16,5 +16,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("intake/", include("leads.intake_urls")),
+    path("profile/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
