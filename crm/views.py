@@ -1,20 +1,76 @@
-"""The start page. The full "my day" workspace is built by the rep-workspace pages."""
+""""My day": the rep's (or the leader's team's) follow-ups due, stale deals, open deals ranked by
+weighted value, and unread notifications."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from opportunities.models import Opportunity
+from leads.models import Lead
+from notifications.models import Notification
+from opportunities.models import Opportunity, Stage
+
+LIST_LIMIT = 10
+RANKED_LIMIT = 15
+
+
+def end_of_today(now: datetime) -> datetime:
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(tomorrow, time.min))
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    deals = (
-        Opportunity.objects.visible_to(request.user)
-        .open()
-        .with_weighted()
-        .select_related("customer", "stage", "owner")
-        .order_by("-weighted", "pk")[:20]
+    user = request.user
+    now = timezone.now()
+    sees_team = user.is_admin or user.is_leader
+    mine = not sees_team or request.GET.get("scope") == "mine"
+    deals = Opportunity.objects.visible_to(user)
+    leads = Lead.objects.visible_to(user)
+    if mine:
+        deals = deals.filter(owner=user)
+        leads = leads.filter(owner=user)
+    stages = list(Stage.objects.open())
+    open_deals = deals.filter(stage_id__in=[s.pk for s in stages])
+    due_by = end_of_today(now)
+
+    due_deals = (
+        open_deals.filter(next_follow_up_at__lt=due_by)
+        .select_related("customer", "owner")
+        .order_by("next_follow_up_at", "pk")[:LIST_LIMIT]
     )
-    return render(request, "home.html", {"deals": deals, "now": timezone.now()})
+    due_leads = (
+        leads.filter(
+            status__in=[Lead.Status.NEW, Lead.Status.WORKING, Lead.Status.QUALIFIED], next_follow_up_at__lt=due_by
+        )
+        .select_related("owner")
+        .order_by("next_follow_up_at", "pk")[:LIST_LIMIT]
+    )
+    stale_deals = open_deals.stale(now)
+    stale = list(
+        stale_deals.select_related("customer", "owner", "stage").order_by(
+            F("last_activity_at").asc(nulls_first=True), "stage_entered_at", "pk"
+        )[:LIST_LIMIT]
+    )
+    for deal in stale:
+        deal.idle = deal.idle_days(now)
+    ranked = (
+        open_deals.with_weighted().select_related("customer", "stage", "owner").order_by("-weighted", "-pk")[:RANKED_LIMIT]
+    )
+    context = {
+        "now": now,
+        "sees_team": sees_team,
+        "mine": mine,
+        "due_deals": due_deals,
+        "due_leads": due_leads,
+        "stale": stale,
+        "stale_count": stale_deals.count(),
+        "ranked": ranked,
+        "pipeline": open_deals.totals(),
+        "notifications": Notification.objects.visible_to(user).unread()[:LIST_LIMIT],
+        "show_owner": sees_team and not mine,
+    }
+    return render(request, "home.html", context)

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "customers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="list"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+]

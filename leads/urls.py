@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "leads"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.LeadListView.as_view(), name="list"),
+    path("new/", views.LeadCreateView.as_view(), name="new"),
+    path("<int:pk>/", views.lead_detail, name="detail"),
+    path("<int:pk>/edit/", views.LeadEditView.as_view(), name="edit"),
+    path("<int:pk>/follow-ups/", views.log_follow_up, name="log_follow_up"),
+    path("<int:pk>/convert/", views.convert, name="convert"),
+    path("<int:pk>/convert-as-won/", views.convert_as_won, name="convert_as_won"),
+    path("<int:pk>/disqualify/", views.disqualify, name="disqualify"),
+]

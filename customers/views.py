@@ -1,0 +1,81 @@
+"""Customer pages: the list and the customer with contacts, deals, lifetime won value, history."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django_filters.views import FilterView
+
+from opportunities.models import Activity, Opportunity, Stage
+
+from .filters import CustomerFilter
+from .models import Customer
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+HISTORY_LIMIT = 30
+DEALS_LIMIT = 50
+
+
+def get_customer_for(user: User, pk: int) -> Customer:
+    """The customer with this id if `user` may see it, else 404."""
+    return get_object_or_404(Customer.objects.visible_to(user).select_related("owner"), pk=pk)
+
+
+class CustomerListView(FilterView):
+    template_name = "customers/list.html"
+    paginate_by = 25
+    context_object_name = "customers"
+
+    def get_filterset(self, filterset_class):
+        base = Customer.objects.visible_to(self.request.user).select_related("owner").order_by("name", "pk")
+        return CustomerFilter(self.request.GET or None, queryset=base)
+
+    def get_queryset(self):
+        return Customer.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(None)
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        # Lifetime won value for this page's customers only: one grouped query, not one per row.
+        page = list(context["customers"])
+        won = dict(
+            Customer.objects.filter(pk__in=[c.pk for c in page]).with_won_value().values_list("pk", "won_value")
+        )
+        for customer in page:
+            customer.won_value = won.get(customer.pk)
+        context["customers"] = page
+        return self.render_to_response(context)
+
+
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_customer_for(request.user, pk)
+    deals = (
+        Opportunity.objects.visible_to(request.user)
+        .filter(customer=customer)
+        .with_weighted()
+        .select_related("stage", "owner", "loss_reason")
+    )
+    won_value = Customer.objects.filter(pk=customer.pk).with_won_value().values_list("won_value", flat=True).get()
+    history = (
+        Activity.objects.filter(opportunity__in=deals.values("pk"))
+        .select_related("opportunity", "created_by")
+        .order_by("-occurred_at", "-pk")[:HISTORY_LIMIT]
+    )
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "contacts": customer.contacts.all(),
+            "open_deals": deals.open().order_by("-weighted", "-pk")[:DEALS_LIMIT],
+            "closed_deals": deals.exclude(stage__outcome=Stage.Outcome.OPEN).order_by("-closed_at", "-pk")[:DEALS_LIMIT],
+            "won_value": won_value,
+            "history": history,
+        },
+    )

@@ -1,0 +1,100 @@
+"""Lead forms. BANT qualification and conversion rules live on `Lead`, not here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import assignable_users
+from opportunities.forms import VersionedModelForm, date_input
+
+from .models import Lead, LeadSource
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class LeadForm(VersionedModelForm):
+    class Meta:
+        model = Lead
+        fields = [
+            "name",
+            "title",
+            "company",
+            "phone",
+            "email",
+            "customer_type",
+            "industry",
+            "region",
+            "company_size",
+            "source",
+            "owner",
+            "status",
+            "budget_amount",
+            "budget_confirmed",
+            "is_decision_maker",
+            "decision_maker",
+            "authority_confirmed",
+            "need_description",
+            "need_confirmed",
+            "timeline_date",
+            "timeline_confirmed",
+            "notes",
+        ]
+        widgets = {
+            "timeline_date": date_input(),
+            "need_description": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    CONTACT = ("name", "title", "company", "phone", "email", "customer_type", "industry", "region", "company_size")
+    ROUTING = ("source", "owner", "status")
+    BANT_FIELDS = (
+        ("budget", _("Budget"), ("budget_amount", "budget_confirmed")),
+        ("authority", _("Authority"), ("is_decision_maker", "decision_maker", "authority_confirmed")),
+        ("need", _("Need"), ("need_description", "need_confirmed")),
+        ("timeline", _("Timeline"), ("timeline_date", "timeline_confirmed")),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["owner"].queryset = assignable_users(user)
+        self.fields["source"].queryset = LeadSource.objects.filter(is_active=True)
+        # Conversion and disqualification have their own actions; here a lead is new or being worked.
+        self.fields["status"].choices = [
+            (Lead.Status.NEW, Lead.Status.NEW.label),
+            (Lead.Status.WORKING, Lead.Status.WORKING.label),
+        ]
+        if not self.instance.pk:
+            self.fields["owner"].initial = user.pk
+            self.fields["source"].initial = LeadSource.objects.filter(is_active=True).values_list("pk", flat=True).first()
+
+    def section(self, names):
+        return [self[name] for name in names]
+
+    def contact_fields(self):
+        return self.section(self.CONTACT)
+
+    def routing_fields(self):
+        return self.section(self.ROUTING)
+
+    def bant_groups(self):
+        return [(code, label, self.section(names)) for code, label, names in self.BANT_FIELDS]
+
+    def save(self, commit: bool = True) -> Lead:
+        lead = self.instance
+        if lead.owner_id and (lead.team_id is None or "owner" in self.changed_data):
+            lead.team = lead.owner.team
+        return super().save(commit=commit)
+
+
+class ConvertAsWonForm(forms.Form):
+    amount = forms.DecimalField(label=_("Won amount"), max_digits=14, decimal_places=2, min_value=0.01)
+    name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
+
+
+class DisqualifyForm(forms.Form):
+    reason = forms.CharField(label=_("Why is this lead disqualified?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,205 @@
+"""Lead pages: list, new and edit, detail with the BANT checklist, follow-ups and conversion."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.generic import CreateView, UpdateView
+from django_filters.views import FilterView
+
+from opportunities.forms import EditConflict, FollowUpForm
+from opportunities.views.common import is_htmx
+
+from .filters import LeadFilter
+from .forms import ConvertAsWonForm, DisqualifyForm, LeadForm
+from .models import Lead, LeadNotQualified
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+TIMELINE_LIMIT = 50
+
+
+def get_lead_for(user: User, pk: int) -> Lead:
+    """The lead with this id if `user` may see it, else 404."""
+    return get_object_or_404(Lead.objects.visible_to(user).select_related("owner", "source", "opportunity"), pk=pk)
+
+
+class LeadListView(FilterView):
+    template_name = "leads/list.html"
+    paginate_by = 25
+    context_object_name = "leads"
+
+    def get_filterset(self, filterset_class):
+        base = Lead.objects.visible_to(self.request.user).select_related("owner", "source")
+        return LeadFilter(self.request.GET or None, queryset=base, user=self.request.user)
+
+    def get_queryset(self):
+        return Lead.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(None)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            self.object_list = self.filterset.queryset.none()
+        else:
+            self.object_list = self.filterset.qs
+            if not self.filterset.form.cleaned_data.get("sort"):
+                self.object_list = self.object_list.order_by("-created_at", "-pk")
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list, now=timezone.now())
+        return self.render_to_response(context)
+
+
+class LeadCreateView(CreateView):
+    form_class = LeadForm
+    template_name = "leads/form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        self.object = form.save()
+        messages.success(self.request, _t("Lead created."))
+        return redirect(self.object)
+
+
+class LeadEditView(UpdateView):
+    form_class = LeadForm
+    template_name = "leads/form.html"
+    context_object_name = "lead"
+
+    def get_object(self, queryset=None) -> Lead:
+        return get_lead_for(self.request.user, self.kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs):
+        lead = self.get_object()
+        if not lead.is_open:
+            messages.info(request, _t("A converted or disqualified lead can no longer be edited."))
+            return redirect(lead)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            self.object = form.save()
+        except EditConflict:
+            form.add_conflict_error()
+            return self.form_invalid(form)
+        messages.success(self.request, _t("Lead saved."))
+        return redirect(self.object)
+
+
+def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) -> HttpResponse:
+    now = timezone.now()
+    context = {
+        "lead": lead,
+        "now": now,
+        "bant": lead.bant_status(),
+        "missing": lead.bant_missing(),
+        "timeline": [{"when": a.occurred_at, "activity": a} for a in timeline_for(lead)],
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
+        "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}),
+        "disqualify_form": forms.get("disqualify_form") or DisqualifyForm(),
+    }
+    return render(request, "leads/detail.html", context, status=status)
+
+
+def timeline_for(lead: Lead):
+    return lead.activities.select_related("created_by")[:TIMELINE_LIMIT]
+
+
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_detail(request, get_lead_for(request.user, pk))
+
+
+@require_POST
+def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_lead_for(request.user, pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            form.log(by=request.user, lead=lead)
+        except ValidationError as error:
+            form.add_error(None, error)
+    action = reverse("leads:log_follow_up", args=[lead.pk])
+    if form.is_valid():
+        if is_htmx(request):
+            now = timezone.now()
+            return render(
+                request,
+                "leads/_follow_up_logged.html",
+                {
+                    "lead": lead,
+                    "action": action,
+                    "timeline": [{"when": a.occurred_at, "activity": a} for a in timeline_for(lead)],
+                    "follow_up_form": FollowUpForm(initial={"occurred_at": now}),
+                    "saved": True,
+                },
+            )
+        messages.success(request, _t("Follow-up logged."))
+        return redirect(lead)
+    if is_htmx(request):
+        return render(request, "opportunities/_follow_up_form.html", {"follow_up_form": form, "action": action})
+    return render_detail(request, lead, follow_up_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def convert(request: HttpRequest, pk: int) -> HttpResponse:
+    """Convert a qualified lead (customer, contact, opportunity); an unqualified one is refused
+    with the BANT criteria still missing, and nothing changes."""
+    lead = get_lead_for(request.user, pk)
+    missing: list[str] = []
+    if request.method == "POST":
+        try:
+            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200])
+        except LeadNotQualified as refusal:
+            missing = refusal.missing
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(lead)
+        else:
+            messages.success(request, _t("Lead converted. Here is the new opportunity."))
+            return redirect(deal)
+    else:
+        missing = lead.bant_missing()
+    return render(request, "leads/convert.html", {"lead": lead, "missing": missing, "bant": lead.bant_status()})
+
+
+@require_POST
+def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
+    """Small fast deal: straight to a won opportunity, outside the stage statistics."""
+    lead = get_lead_for(request.user, pk)
+    form = ConvertAsWonForm(request.POST)
+    if form.is_valid():
+        try:
+            deal = lead.convert_as_won(request.user, form.cleaned_data["amount"], name=form.cleaned_data["name"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _t("Lead converted to a won deal."))
+            return redirect(deal)
+    return render_detail(request, lead, won_form=form)
+
+
+@require_POST
+def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_lead_for(request.user, pk)
+    form = DisqualifyForm(request.POST)
+    if form.is_valid():
+        try:
+            lead.disqualify(request.user, form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _t("Lead disqualified."))
+            return redirect(lead)
+    return render_detail(request, lead, disqualify_form=form)

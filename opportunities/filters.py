@@ -1,0 +1,146 @@
+"""Filters of the deal list, the board and the CSV export (one FilterSet, applied where the
+queryset is built)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User, visible_users
+from crm.choices import CustomerType, Industry, Urgency, ValueTier
+
+from .models import Opportunity, Stage
+
+
+def _month_bounds(value: str) -> tuple[date, date] | None:
+    try:
+        year, month = (int(part) for part in value.split("-")[:2])
+        start = date(year, month, 1)
+    except (TypeError, ValueError):
+        return None
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+class OpportunityFilter(filters.FilterSet):
+    STATUS_CHOICES = [("open", _("Open")), ("won", _("Won")), ("lost", _("Lost")), ("all", _("All"))]
+
+    q = filters.CharFilter(label=_("Search"), method="filter_search")
+    status = filters.ChoiceFilter(
+        label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("Open (default)")
+    )
+    stage = filters.ModelChoiceFilter(label=_("Stage"), queryset=Stage.objects.active())
+    owner = filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.none())
+    team = filters.ModelChoiceFilter(label=_("Team"), field_name="owner__team", queryset=Team.objects.none())
+    close_month = filters.CharFilter(
+        label=_("Expected close month"),
+        method="filter_close_month",
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+    amount_min = filters.NumberFilter(label=_("Amount from"), field_name="amount", lookup_expr="gte")
+    amount_max = filters.NumberFilter(label=_("Amount to"), field_name="amount", lookup_expr="lte")
+    urgency = filters.ChoiceFilter(label=_("Urgency"), choices=Urgency.choices)
+    customer_type = filters.ChoiceFilter(
+        label=_("Customer type"), field_name="customer__customer_type", choices=CustomerType.choices
+    )
+    industry = filters.ChoiceFilter(label=_("Industry"), field_name="customer__industry", choices=Industry.choices)
+    value_tier = filters.ChoiceFilter(label=_("Value tier"), choices=ValueTier.choices)
+    stale = filters.BooleanFilter(
+        label=_("Stale only"), method="filter_stale", widget=forms.CheckboxInput
+    )
+    overdue = filters.BooleanFilter(
+        label=_("Follow-up overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    sort = filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("weighted", "weighted"),
+            ("amount", "amount"),
+            ("expected_close_date", "close"),
+            ("last_activity_at", "activity"),
+        ),
+        field_labels={
+            "-weighted": _("Weighted value (high first)"),
+            "weighted": _("Weighted value (low first)"),
+            "-amount": _("Amount (high first)"),
+            "amount": _("Amount (low first)"),
+            "expected_close_date": _("Close date (soonest first)"),
+            "-close": _("Close date (latest first)"),
+            "-activity": _("Last activity (recent first)"),
+            "last_activity_at": _("Last activity (oldest first)"),
+        },
+        empty_label=None,
+        null_label=None,
+    )
+
+    class Meta:
+        model = Opportunity
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, user, now=None, stages: list[Stage] | None = None, **kwargs) -> None:
+        super().__init__(data, *args, **kwargs)
+        self.user = user
+        self.now = now or timezone.now()
+        self.stages = stages
+        self.sees_others = user.is_admin or user.is_leader
+        if self.sees_others:
+            self.filters["owner"].queryset = visible_users(user).order_by("first_name", "username")
+            teams = Team.objects.all() if user.is_admin else Team.objects.filter(Q(leader=user) | Q(pk=user.team_id))
+            self.filters["team"].queryset = teams
+        else:
+            del self.filters["owner"]
+            del self.filters["team"]
+
+    # --- filter methods ----------------------------------------------------------------
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(customer__name__icontains=value))
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied in `filter_queryset`, where the chosen stage is known
+
+    def filter_close_month(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        bounds = _month_bounds(value) if value else None
+        if bounds is None:
+            return queryset
+        return queryset.filter(expected_close_date__gte=bounds[0], expected_close_date__lt=bounds[1])
+
+    def filter_stale(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.stale(self.now) if value else queryset
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.open().filter(next_follow_up_at__lt=self.now)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("stage") is None:
+            status = self.form.cleaned_data.get("status") or "open"
+            if status == "open":
+                queryset = queryset.open()
+            elif status == "won":
+                queryset = queryset.won()
+            elif status == "lost":
+                queryset = queryset.lost()
+        return queryset
+
+
+class BoardFilter(OpportunityFilter):
+    """The list's filters without stage, status and sort: the board's columns are the stages."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("stage", "status", "sort"):
+            del self.filters[name]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return super(OpportunityFilter, self).filter_queryset(queryset)

@@ -1,0 +1,199 @@
+"""Forms of the deal pages. No stage rule lives here: moves go through `Opportunity.move_to`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import assignable_users
+from customers.models import Contact
+from leads.models import LeadSource
+
+from .models import Activity, Competitor, LossReason, Objection, Opportunity, Stage
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+DATE = {"type": "date"}
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+
+
+def datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class EditConflict(Exception):
+    """Someone else saved the record after this form was opened."""
+
+
+class VersionedModelForm(forms.ModelForm):
+    """Optimistic concurrency: the form carries the `version` it was opened at, and saving
+    refuses when the row has moved on since (no silent overwrite of a colleague's edit).
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    CONFLICT_MESSAGE = _(
+        "Someone else saved this record after you opened it. Your changes were not saved: "
+        "reload the page to see the current values, then make your changes again."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def save(self, commit: bool = True):
+        if not self.instance.pk:
+            return super().save(commit=commit)
+        model = type(self.instance)
+        with transaction.atomic():
+            current = model.objects.select_for_update().only("version").get(pk=self.instance.pk)
+            if self.cleaned_data.get("version") != current.version:
+                raise EditConflict
+            self.instance.version = current.version + 1
+            return super().save(commit=commit)
+
+    def add_conflict_error(self) -> None:
+        self.add_error(None, self.CONFLICT_MESSAGE)
+
+
+class OpportunityForm(VersionedModelForm):
+    class Meta:
+        model = Opportunity
+        fields = [
+            "name",
+            "owner",
+            "amount",
+            "expected_close_date",
+            "primary_contact",
+            "source",
+            "value_tier",
+            "urgency",
+            "buying_stage",
+            "budget_amount",
+            "budget_confirmed",
+            "need_description",
+            "need_confirmed",
+            "timeline_confirmed",
+            "competitors",
+            "next_step",
+            "next_follow_up_at",
+            "review_notes",
+        ]
+        widgets = {
+            "expected_close_date": date_input(),
+            "next_follow_up_at": datetime_input(),
+            "need_description": forms.Textarea(attrs={"rows": 3}),
+            "review_notes": forms.Textarea(attrs={"rows": 3}),
+            "competitors": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, user: User, customer=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        customer = customer or (self.instance.customer if self.instance.customer_id else None)
+        self.fields["owner"].queryset = assignable_users(user)
+        self.fields["primary_contact"].queryset = (
+            customer.contacts.all() if customer is not None else Contact.objects.none()
+        )
+        self.fields["source"].queryset = LeadSource.objects.filter(is_active=True)
+        chosen = list(self.instance.competitors.values_list("pk", flat=True)) if self.instance.pk else []
+        self.fields["competitors"].queryset = Competitor.objects.filter(is_active=True) | Competitor.objects.filter(
+            pk__in=chosen
+        )
+        if not self.instance.pk:
+            self.fields["owner"].initial = user.pk
+            del self.fields["review_notes"]
+
+
+class FollowUpForm(forms.ModelForm):
+    """A follow-up on a lead or a deal; saved through `Activity.log`."""
+
+    class Meta:
+        model = Activity
+        fields = [
+            "kind",
+            "occurred_at",
+            "summary",
+            "outcome",
+            "next_step",
+            "next_follow_up_at",
+            "spin_situation",
+            "spin_problem",
+            "spin_implication",
+            "spin_need_payoff",
+        ]
+        widgets = {
+            "occurred_at": datetime_input(),
+            "next_follow_up_at": datetime_input(),
+            "summary": forms.Textarea(attrs={"rows": 2}),
+            "spin_situation": forms.Textarea(attrs={"rows": 2}),
+            "spin_problem": forms.Textarea(attrs={"rows": 2}),
+            "spin_implication": forms.Textarea(attrs={"rows": 2}),
+            "spin_need_payoff": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    SPIN_FIELDS = ("spin_situation", "spin_problem", "spin_implication", "spin_need_payoff")
+
+    def log(self, *, by: User, **record) -> Activity:
+        data = dict(self.cleaned_data)
+        return Activity.log(by=by, **record, **data)
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if name not in self.SPIN_FIELDS]
+
+    def spin_fields(self):
+        return [self[name] for name in self.SPIN_FIELDS]
+
+
+class MoveForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("Move to stage"), queryset=Stage.objects.active())
+    loss_reason = forms.ModelChoiceField(
+        label=_("Loss reason"), queryset=LossReason.objects.filter(is_active=True), required=False
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ObjectionForm(forms.ModelForm):
+    class Meta:
+        model = Objection
+        fields = ["kind", "description", "response"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "response": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class ResolveObjectionForm(forms.Form):
+    response = forms.CharField(label=_("Our response"), required=False, max_length=2000)
+
+
+class DealContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "buying_role", "attitude", "phone", "email"]
+
+
+class ContactRoleForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["buying_role", "attitude"]
+
+
+class FollowOnForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (Opportunity.Kind.REPEAT, Opportunity.Kind.REPEAT.label),
+            (Opportunity.Kind.UPSELL, Opportunity.Kind.UPSELL.label),
+            (Opportunity.Kind.RENEWAL, Opportunity.Kind.RENEWAL.label),
+        ],
+    )
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)

@@ -1,0 +1,36 @@
+"""Small display helpers for deal and lead pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def days_since(value: datetime | None, now: datetime | None = None) -> int | str:
+    """Whole days from `value` to `now` (default: this moment); "" when there is no date."""
+    if not value:
+        return ""
+    return max(((now or timezone.now()) - value).days, 0)
+
+
+@register.filter
+def is_past(value: datetime | None, now: datetime | None = None) -> bool:
+    return bool(value) and value < (now or timezone.now())
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (pagination and sort links)."""
+    request = context["request"]
+    query = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()

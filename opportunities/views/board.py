@@ -1,0 +1,196 @@
+"""The pipeline board: a column per active stage, drag a card (or use its stage menu) to move.
+
+Every move goes through `Opportunity.move_to`; the board only shows what the rules answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib import messages
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_http_methods
+
+from ..filters import BoardFilter
+from ..forms import MoveForm
+from ..models import LossReason, Opportunity, Stage, StageMoveRefused, weighted_amount_expr
+from .common import active_stages, get_opportunity_for, is_htmx, safe_next
+
+CARDS_PER_COLUMN = 20
+CLOSED_WINDOW_DAYS = 30
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    amount: Decimal = Decimal("0")
+    weighted: Decimal = Decimal("0")
+    cards: list[Opportunity] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+
+def board_filterset(user, data, *, now, stages) -> BoardFilter:
+    base = Opportunity.objects.visible_to(user)
+    return BoardFilter(data or None, queryset=base, user=user, now=now, stages=stages)
+
+
+def _on_board(queryset, stages: list[Stage], now):
+    """Open deals, and deals closed in the last CLOSED_WINDOW_DAYS (the won/lost columns)."""
+    open_ids = [s.pk for s in stages if s.is_open]
+    since = now - timedelta(days=CLOSED_WINDOW_DAYS)
+    return queryset.filter(Q(stage_id__in=open_ids) | Q(closed_at__gte=since, stage_id__in=[s.pk for s in stages]))
+
+
+def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
+    """Count, amount and weighted sum per stage, in one grouped SQL query."""
+    rows = (
+        _on_board(queryset, stages, now)
+        .order_by()
+        .values("stage_id")
+        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(weighted_amount_expr()))
+    )
+    return {row["stage_id"]: row for row in rows}
+
+
+def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True) -> list[Column]:
+    totals = column_totals(queryset, stages, now)
+    since = now - timedelta(days=CLOSED_WINDOW_DAYS)
+    cards = queryset.with_weighted().with_stale_flag(now, stages).select_related("customer", "owner")
+    columns = []
+    for stage in stages:
+        row = totals.get(stage.pk, {})
+        column = Column(
+            stage=stage,
+            count=row.get("count", 0),
+            amount=row.get("amount") or Decimal("0"),
+            weighted=row.get("weighted") or Decimal("0"),
+        )
+        if with_cards and column.count:
+            in_stage = cards.filter(stage_id=stage.pk)
+            if stage.is_open:
+                # Probability is the stage's for every deal in it, so amount orders by weighted value
+                # and can use the (stage, amount) index.
+                in_stage = in_stage.order_by("-amount", "-pk")
+            else:
+                in_stage = in_stage.filter(closed_at__gte=since).order_by("-closed_at", "-pk")
+            column.cards = list(in_stage[:CARDS_PER_COLUMN])
+            for card in column.cards:
+                card.stage = stage
+        columns.append(column)
+    return columns
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    stages = active_stages()
+    filterset = board_filterset(request.user, request.GET, now=now, stages=stages)
+    queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    columns = build_columns(queryset, stages, now)
+    return render(
+        request,
+        "opportunities/board.html",
+        {
+            "filter": filterset,
+            "columns": columns,
+            "stages": stages,
+            "loss_reasons": LossReason.objects.filter(is_active=True),
+            "now": now,
+            "closed_window_days": CLOSED_WINDOW_DAYS,
+            "board_query": request.GET.urlencode(),
+            "list_url": reverse("opportunities:list"),
+        },
+    )
+
+
+def _move_outcome(deal: Opportunity, stage: Stage, form: MoveForm, user) -> tuple[bool, list[str], bool]:
+    """Try the move; return (moved, reasons, needs approval)."""
+    try:
+        deal.move_to(
+            stage, user, note=form.cleaned_data.get("note") or "", loss_reason=form.cleaned_data.get("loss_reason")
+        )
+    except StageMoveRefused as refusal:
+        needs_approval = (
+            deal.needs_approval_for(stage) and not deal.can_approve(user) and not deal.is_approved_for(stage)
+        )
+        return False, refusal.reasons, needs_approval
+    return True, [], False
+
+
+@require_http_methods(["GET", "POST"])
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a deal to another stage. The board posts here with htmx and gets back the card in
+    its new (or, when refused, its old) column, the column sums and the rules' answer in words;
+    without JavaScript the same form posts normally and redirects back.
+    """
+    deal = get_opportunity_for(request.user, pk)
+    next_url = safe_next(request, deal.get_absolute_url())
+    if request.method == "GET":
+        form = MoveForm(initial={"stage": request.GET.get("stage")})
+        return render(request, "opportunities/move.html", {"deal": deal, "form": form, "next": next_url})
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        if is_htmx(request):
+            return _board_response(request, deal, moved=False, reasons=_form_errors(form), needs_approval=False)
+        return render(request, "opportunities/move.html", {"deal": deal, "form": form, "next": next_url})
+    stage = form.cleaned_data["stage"]
+    moved, reasons, needs_approval = _move_outcome(deal, stage, form, request.user)
+    if is_htmx(request):
+        return _board_response(request, deal, moved=moved, reasons=reasons, needs_approval=needs_approval)
+    if moved:
+        messages.success(request, _t("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage})
+    else:
+        messages.error(
+            request,
+            _t("“%(deal)s” cannot move to %(stage)s yet: %(reasons)s")
+            % {"deal": deal, "stage": stage, "reasons": " ".join(reasons)},
+        )
+    return redirect(next_url)
+
+
+def _form_errors(form: MoveForm) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+def _board_response(request: HttpRequest, deal: Opportunity, *, moved: bool, reasons, needs_approval) -> HttpResponse:
+    now = timezone.now()
+    stages = active_stages()
+    if moved:
+        deal = get_opportunity_for(request.user, deal.pk)
+    filters = QueryDict(request.POST.get("board_query", ""))
+    filterset = board_filterset(request.user, filters, now=now, stages=stages)
+    queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    columns = build_columns(queryset, stages, now, with_cards=False)
+    card = (
+        Opportunity.objects.filter(pk=deal.pk)
+        .with_weighted()
+        .with_stale_flag(now, stages)
+        .select_related("customer", "owner", "stage")
+        .get()
+    )
+    return render(
+        request,
+        "opportunities/_board_move_response.html",
+        {
+            "deal": card,
+            "moved": moved,
+            "reasons": reasons,
+            "needs_approval": needs_approval,
+            "columns": columns,
+            "stages": stages,
+            "now": now,
+            "show_owner": request.user.is_admin or request.user.is_leader,
+            "board_query": request.POST.get("board_query", ""),
+            "closed_window_days": CLOSED_WINDOW_DAYS,
+        },
+    )
