@@ -13,6 +13,7 @@ from django.utils import timezone
 from leads.models import Lead
 from notifications.models import Notification
 from opportunities.models import Opportunity, Stage
+from opportunities.models.opportunity import stale_q
 
 LIST_LIMIT = 10
 RANKED_LIMIT = 15
@@ -49,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("owner")
         .order_by("next_follow_up_at", "pk")[:LIST_LIMIT]
     )
-    stale_deals = open_deals.stale(now)
+    stale_deals = open_deals.filter(stale_q(now, stages))
     stale = list(
         stale_deals.select_related("customer", "owner", "stage").order_by(
             F("last_activity_at").asc(nulls_first=True), "stage_entered_at", "pk"

@@ -32,7 +32,7 @@ class CustomerListView(FilterView):
 
     def get_filterset(self, filterset_class):
         base = Customer.objects.visible_to(self.request.user).select_related("owner").order_by("name", "pk")
-        return CustomerFilter(self.request.GET or None, queryset=base)
+        return CustomerFilter(self.request.GET, queryset=base)
 
     def get_queryset(self):
         return Customer.objects.none()

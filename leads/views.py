@@ -40,7 +40,7 @@ class LeadListView(FilterView):
 
     def get_filterset(self, filterset_class):
         base = Lead.objects.visible_to(self.request.user).select_related("owner", "source")
-        return LeadFilter(self.request.GET or None, queryset=base, user=self.request.user)
+        return LeadFilter(self.request.GET, queryset=base, user=self.request.user)
 
     def get_queryset(self):
         return Lead.objects.none()

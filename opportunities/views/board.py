@@ -42,7 +42,7 @@ class Column:
 
 def board_filterset(user, data, *, now, stages) -> BoardFilter:
     base = Opportunity.objects.visible_to(user)
-    return BoardFilter(data or None, queryset=base, user=user, now=now, stages=stages)
+    return BoardFilter(data, queryset=base, user=user, now=now, stages=stages)
 
 
 def _on_board(queryset, stages: list[Stage], now):
@@ -58,7 +58,7 @@ def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
         _on_board(queryset, stages, now)
         .order_by()
         .values("stage_id")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(weighted_amount_expr()))
+        .annotate(n=Count("pk"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted_amount_expr()))
     )
     return {row["stage_id"]: row for row in rows}
 
@@ -72,9 +72,9 @@ def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True
         row = totals.get(stage.pk, {})
         column = Column(
             stage=stage,
-            count=row.get("count", 0),
-            amount=row.get("amount") or Decimal("0"),
-            weighted=row.get("weighted") or Decimal("0"),
+            count=row.get("n", 0),
+            amount=row.get("sum_amount") or Decimal("0"),
+            weighted=row.get("sum_weighted") or Decimal("0"),
         )
         if with_cards and column.count:
             in_stage = cards.filter(stage_id=stage.pk)

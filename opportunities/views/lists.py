@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from ..models import Opportunity
 from .common import active_stages
 
 PAGE_SIZE = 25
+CENT = Decimal("0.01")
 
 
 def opportunity_rows(user, data, *, now=None, stages=None) -> OpportunityFilter:
@@ -27,7 +29,7 @@ def opportunity_rows(user, data, *, now=None, stages=None) -> OpportunityFilter:
         .with_stale_flag(now, stages)
         .select_related("customer", "stage", "owner")
     )
-    filterset = OpportunityFilter(data or None, queryset=base, user=user, now=now, stages=stages)
+    filterset = OpportunityFilter(data, queryset=base, user=user, now=now, stages=stages)
     return filterset
 
 
@@ -121,7 +123,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
                     str(deal.stage),
                     deal.probability,
                     deal.amount,
-                    deal.weighted,
+                    Decimal(deal.weighted).quantize(CENT),
                     deal.expected_close_date or "",
                     when(deal.last_activity_at),
                     when(deal.next_follow_up_at),

@@ -1,0 +1,107 @@
+"""The deal list: scoped rows, filters, sorting, SQL totals and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ..factories import CustomerFactory, OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [deal.name for deal in response.context["deals"]]
+
+
+def test_the_list_shows_my_open_deals_ranked_by_weighted_value(rep_client, rep, teammate, stages):
+    OpportunityFactory(owner=rep, name="1M at 20%", amount=Decimal("1000000"), stage=stages[1])
+    OpportunityFactory(owner=rep, name="500k at 50%", amount=Decimal("500000"), stage=stages[2])
+    OpportunityFactory(owner=rep, name="Won already", stage=stages[4])
+    OpportunityFactory(owner=teammate, name="Teammate's")
+    response = rep_client.get(reverse("opportunities:list"))
+    assert names(response) == ["500k at 50%", "1M at 20%"]
+    totals = response.context["totals"]
+    assert totals["total_count"] == 2
+    assert totals["total_amount"] == Decimal("1500000")
+    assert totals["total_weighted"] == Decimal("450000")
+    assert "¥450,000" in response.content.decode()
+
+
+def test_sorting_by_amount_and_close_date(rep_client, rep, stages):
+    OpportunityFactory(owner=rep, name="Small soon", amount=Decimal("10"), expected_close_date=date(2030, 1, 1))
+    OpportunityFactory(owner=rep, name="Big late", amount=Decimal("99"), expected_close_date=date(2031, 1, 1))
+    assert names(rep_client.get(reverse("opportunities:list"), {"sort": "-amount"})) == ["Big late", "Small soon"]
+    assert names(rep_client.get(reverse("opportunities:list"), {"sort": "close"})) == ["Small soon", "Big late"]
+
+
+def test_filters_narrow_the_rows_and_the_totals(rep_client, rep, stages):
+    now = timezone.now()
+    gov = CustomerFactory(owner=rep, customer_type="government", industry="education")
+    OpportunityFactory(owner=rep, customer=gov, name="School", amount=Decimal("300"), expected_close_date=date(2030, 5, 9))
+    OpportunityFactory(owner=rep, name="Stale one", stage_entered_at=now - timedelta(days=40), urgency="urgent")
+    OpportunityFactory(owner=rep, name="Overdue call", next_follow_up_at=now - timedelta(days=1), value_tier="high")
+    OpportunityFactory(owner=rep, name="In stage 2", stage=stages[2])
+    url = reverse("opportunities:list")
+    assert names(rep_client.get(url, {"customer_type": "government"})) == ["School"]
+    assert names(rep_client.get(url, {"industry": "education"})) == ["School"]
+    assert names(rep_client.get(url, {"close_month": "2030-05"})) == ["School"]
+    assert names(rep_client.get(url, {"amount_max": "500"})) == ["School"]
+    assert names(rep_client.get(url, {"stale": "on"})) == ["Stale one"]
+    assert names(rep_client.get(url, {"urgency": "urgent"})) == ["Stale one"]
+    assert names(rep_client.get(url, {"overdue": "on"})) == ["Overdue call"]
+    assert names(rep_client.get(url, {"value_tier": "high"})) == ["Overdue call"]
+    assert names(rep_client.get(url, {"stage": stages[2].pk})) == ["In stage 2"]
+    assert names(rep_client.get(url, {"q": "school"})) == ["School"]
+    response = rep_client.get(url, {"stale": "on"})
+    assert response.context["totals"]["total_count"] == 1
+
+
+def test_won_and_lost_deals_are_one_status_filter_away(rep_client, rep, stages):
+    OpportunityFactory(owner=rep, name="Open")
+    OpportunityFactory(owner=rep, name="Won", stage=stages[4])
+    OpportunityFactory(owner=rep, name="Lost", stage=stages[5])
+    url = reverse("opportunities:list")
+    assert names(rep_client.get(url, {"status": "won"})) == ["Won"]
+    assert sorted(names(rep_client.get(url, {"status": "all"}))) == ["Lost", "Open", "Won"]
+
+
+def test_a_leader_filters_by_team_member_but_never_sees_another_team(leader_client, rep, teammate, outsider, stages):
+    OpportunityFactory(owner=rep, name="Rita's")
+    OpportunityFactory(owner=teammate, name="Tom's")
+    OpportunityFactory(owner=outsider, name="Olga's")
+    url = reverse("opportunities:list")
+    assert sorted(names(leader_client.get(url))) == ["Rita's", "Tom's"]
+    assert names(leader_client.get(url, {"owner": teammate.pk})) == ["Tom's"]
+    assert names(leader_client.get(url, {"owner": outsider.pk})) == []
+
+
+def test_the_csv_export_holds_the_filtered_scoped_set(rep_client, rep, teammate, stages):
+    OpportunityFactory(owner=rep, name="Export me", amount=Decimal("1234"), stage=stages[2])
+    OpportunityFactory(owner=rep, name="Filtered out", stage=stages[1])
+    OpportunityFactory(owner=teammate, name="Not mine", stage=stages[2])
+    response = rep_client.get(reverse("opportunities:export"), {"stage": stages[2].pk})
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["ID", "Opportunity", "Customer"]
+    assert [row[1] for row in rows[1:]] == ["Export me"]
+    assert rows[1][6] == "1234.00" and rows[1][7] == "617.00"
+
+
+@pytest.mark.parametrize("rows", [5, 200])
+def test_the_list_and_export_keep_a_fixed_number_of_queries(rows, book, rep_client, leader_client,
+                                                             django_assert_max_num_queries):
+    book(rows)
+    with django_assert_max_num_queries(9):
+        assert rep_client.get(reverse("opportunities:list"), {"status": "all"}).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert leader_client.get(reverse("opportunities:list"), {"stale": "on", "sort": "-amount"}).status_code == 200
+    with django_assert_max_num_queries(8):
+        b"".join(rep_client.get(reverse("opportunities:export"), {"status": "all"}).streaming_content)
