@@ -178,8 +178,8 @@ def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
             amount=form.cleaned_data["amount"],
         )
     except ValidationError as error:
-        form.add_error(None, error)
-        return render_detail(request, deal, follow_on_form=form)
+        messages.error(request, " ".join(error.messages))
+        return redirect(deal)
     messages.success(request, _t("Follow-on opportunity created."))
     return redirect(new)
 

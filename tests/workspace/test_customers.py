@@ -1,0 +1,80 @@
+"""Customers: the list with lifetime won value, the customer page with contacts, deals, history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from opportunities.models import Activity
+
+from ..factories import ContactFactory, CustomerFactory, OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_list_shows_my_customers_with_lifetime_won_value(rep_client, rep, outsider, stages):
+    acme = CustomerFactory(owner=rep, name="Acme")
+    OpportunityFactory(owner=rep, customer=acme, amount=Decimal("120000"), stage=stages[4])
+    OpportunityFactory(owner=rep, customer=acme, amount=Decimal("80000"), stage=stages[4])
+    OpportunityFactory(owner=rep, customer=acme, amount=Decimal("999"), stage=stages[2])
+    CustomerFactory(owner=outsider, name="Not mine")
+    response = rep_client.get(reverse("customers:list"))
+    customers = response.context["customers"]
+    assert [c.name for c in customers] == ["Acme"]
+    assert customers[0].won_value == Decimal("200000")
+    assert "¥200,000" in response.content.decode()
+
+
+def test_the_list_filters_by_type_industry_region_and_tier(rep_client, rep):
+    CustomerFactory(owner=rep, name="Gov", customer_type="government", industry="public", region="north",
+                    value_tier="high")
+    CustomerFactory(owner=rep, name="Shop", customer_type="enterprise", industry="retail", region="south",
+                    value_tier="low")
+    url = reverse("customers:list")
+    for params in ({"customer_type": "government"}, {"industry": "public"}, {"region": "north"},
+                   {"value_tier": "high"}, {"q": "go"}):
+        assert [c.name for c in rep_client.get(url, params).context["customers"]] == ["Gov"], params
+
+
+def test_the_customer_page_has_contacts_deals_won_value_and_history(rep_client, rep, stages):
+    acme = CustomerFactory(owner=rep, name="Acme")
+    ContactFactory(customer=acme, name="Zhang Wei")
+    open_deal = OpportunityFactory(owner=rep, customer=acme, name="Open deal")
+    OpportunityFactory(owner=rep, customer=acme, name="Won deal", amount=Decimal("50000"), stage=stages[4])
+    Activity.log(by=rep, opportunity=open_deal, summary="Demo went well")
+    response = rep_client.get(reverse("customers:detail", args=[acme.pk]))
+    body = response.content.decode()
+    assert "Zhang Wei" in body and "Open deal" in body and "Won deal" in body and "Demo went well" in body
+    assert response.context["won_value"] == Decimal("50000")
+
+
+def test_a_customer_shows_only_the_deals_i_may_see(rep_client, rep, teammate, stages):
+    acme = CustomerFactory(owner=rep, name="Acme")
+    OpportunityFactory(owner=teammate, customer=acme, name="Tom deal")
+    body = rep_client.get(reverse("customers:detail", args=[acme.pk])).content.decode()
+    assert "Tom deal" not in body
+
+
+@pytest.mark.parametrize("stranger", ["teammate", "outsider"])
+def test_a_rep_gets_404_on_someone_elses_customer(stranger, request, rep_client):
+    customer = CustomerFactory(owner=request.getfixturevalue(stranger))
+    assert rep_client.get(reverse("customers:detail", args=[customer.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("rows", [5, 200])
+def test_customer_pages_keep_a_fixed_number_of_queries(rows, rep, rep_client, leader_client, stages,
+                                                       django_assert_max_num_queries):
+    acme = CustomerFactory(owner=rep)
+    for i in range(rows):
+        CustomerFactory(owner=rep)
+        deal = OpportunityFactory(owner=rep, customer=acme, stage=stages[1 + i % 5])
+        ContactFactory(customer=acme)
+        Activity.objects.create(opportunity=deal, summary="x", created_by=rep)
+    with django_assert_max_num_queries(8):
+        assert rep_client.get(reverse("customers:list")).status_code == 200
+    with django_assert_max_num_queries(9):
+        assert leader_client.get(reverse("customers:list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert rep_client.get(reverse("customers:detail", args=[acme.pk])).status_code == 200
