@@ -226,6 +226,9 @@ class _Builder:
                 close_date = timezone.localdate(entered)
             else:
                 close_date = timezone.localdate(now) + timedelta(days=rng.randint(-30, 150))
+            end = closed or now
+            n = follow_ups if follow_ups is not None else rng.randint(2, 9)
+            times = sorted(created + (end - created) * ((k + rng.random()) / max(n, 1)) for k in range(n))
             deals.append(Opportunity(
                 name=f"{customer.name[:12]} · {rng.choice(PRODUCTS)}", customer=customer, primary_contact=contact,
                 owner=owner, amount=amount, stage=stage, probability=stage.probability,
@@ -237,16 +240,18 @@ class _Builder:
                 stage_entered_at=entered, closed_at=closed,
                 loss_reason=rng.choice(self.loss_reasons) if stage.outcome == Stage.Outcome.LOST else None,
                 review_notes="复盘:客户最终选择了价格更低的方案。" if stage.outcome == Stage.Outcome.LOST and self.rich else "",
-                created_by=owner, created_at=created,
+                created_by=owner, created_at=created, last_activity_at=times[-1] if times else None,
+                next_follow_up_at=now + timedelta(days=rng.randint(-10, 14), hours=rng.randint(0, 8))
+                if stage.is_open else None,
             ))
-            plans.append(plan)
+            plans.append((plan, times))
         deals = Opportunity.objects.bulk_create(deals)
         changes, activities, objections = [], [], []
         Through = Opportunity.contacts.through
         links = []
         CompetitorLink = Opportunity.competitors.through
         competitor_links = []
-        for deal, plan in zip(deals, plans, strict=True):
+        for deal, (plan, times) in zip(deals, plans, strict=True):
             previous = None
             for stage, at in plan:
                 changes.append(StageChange(
@@ -261,22 +266,14 @@ class _Builder:
                 ))
                 previous = (stage, at)
             links.append(Through(opportunity_id=deal.pk, contact_id=deal.primary_contact_id))
-            end = deal.closed_at or now
-            n = follow_ups if follow_ups is not None else rng.randint(2, 9)
-            last = None
-            for k in range(n):
+            for k, at in enumerate(times):
                 kind = rng.choice(list(SUMMARIES))
-                at = deal.created_at + (end - deal.created_at) * ((k + rng.random()) / max(n, 1))
-                last = max(last, at) if last else at
                 activities.append(Activity(
                     opportunity=deal, kind=kind, occurred_at=at, summary=rng.choice(SUMMARIES[kind]),
                     outcome=rng.choice(OUTCOMES), next_step=rng.choice(NEXT_STEPS), created_by=deal.owner,
                     spin_situation="客户目前使用 Excel 管理" if self.rich and k == 0 else "",
                     spin_problem="数据分散,报表靠手工" if self.rich and k == 0 else "",
                 ))
-            deal.last_activity_at = last
-            if deal.stage.is_open:
-                deal.next_follow_up_at = now + timedelta(days=rng.randint(-10, 14), hours=rng.randint(0, 8))
             if self.rich and rng.random() < 0.35:
                 kind, text, response = rng.choice(OBJECTIONS)
                 resolved = rng.random() < 0.5
@@ -291,7 +288,6 @@ class _Builder:
         Objection.objects.bulk_create(objections, batch_size=BATCH)
         Through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
         CompetitorLink.objects.bulk_create(competitor_links, batch_size=BATCH, ignore_conflicts=True)
-        Opportunity.objects.bulk_update(deals, ["last_activity_at", "next_follow_up_at"], batch_size=BATCH)
         return deals
 
     def make_leads(self, count: int, converted_from: list[Opportunity]) -> None:
