@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,11 +27,9 @@ class Command(BaseCommand):
         start = time.monotonic()
         self.stdout.write("Seeding demo data…")
         demo.seed(self.stdout, scale=scale)
-        try:
+        if importlib.util.find_spec("notifications.demo") is not None:
             from notifications.demo import seed_automation_demo
-        except ImportError:
-            seed_automation_demo = None
-        if seed_automation_demo is not None:
+
             seed_automation_demo(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - start:.1f} s."))
         self.stdout.write(
