@@ -19,5 +19,6 @@ else
   time $PY manage.py seed_demo --scale "$N"
   psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
 fi
+$PY manage.py collectstatic --noinput -v0
 mkdir -p bench-results
 $PY manage.py bench --json "bench-results/bench-$N.json" "${@:2}"

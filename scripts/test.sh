@@ -53,5 +53,5 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true
 say "Test suite on PostgreSQL ($(echo "$DATABASE_URL" | sed 's#//[^@]*@#//#'))"
 $PY -m pytest -p no:cacheprovider --create-db "$@"
 
-say "Test suite on SQLite (all but the browser and broker tests, which ran above)"
-env -u DATABASE_URL $PY -m pytest -p no:cacheprovider --create-db -m "not e2e and not broker" "$@"
+say "Test suite on SQLite (all but the browser, broker and concurrency tests, which ran above)"
+env -u DATABASE_URL $PY -m pytest -p no:cacheprovider --create-db -m "not e2e and not broker and not concurrency" "$@"

@@ -365,11 +365,9 @@ class Opportunity(models.Model):
         """
         now = now or timezone.now()
         with transaction.atomic():
-            deal = (
-                Opportunity.objects.select_for_update(of=("self",))
-                .select_related("stage", "owner__team", "primary_contact")
-                .get(pk=self.pk)
-            )
+            # Lock the bare row: with joins, PostgreSQL re-checks a concurrently updated row
+            # against the joined rows of the old version and would drop it from the result.
+            deal = Opportunity.objects.select_for_update().get(pk=self.pk)
             if deal.stage_id == stage.pk:
                 raise StageMoveRefused([gettext("The deal is already in this stage.")])
             reasons = deal.requirements_for(stage, by=by, loss_reason=loss_reason)
