@@ -84,3 +84,21 @@ def test_language_switch_changes_the_interface(client, rep):
     assert "我的一天" in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "My day" in client.get("/").content.decode()
+
+
+def test_admin_stage_action_moves_through_the_rules(admin_client_, rep, stages):
+    from django.utils import timezone
+
+    ready = OpportunityFactory(owner=rep, stage=stages[1], expected_close_date=timezone.localdate())
+    not_ready = OpportunityFactory(owner=rep, stage=stages[1], expected_close_date=None)
+    response = admin_client_.post(
+        reverse("admin:opportunities_opportunity_changelist"),
+        {"action": f"move_to_stage_{stages[4].pk}", "_selected_action": [ready.pk, not_ready.pk]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "1 deal(s) moved" in text and "Set the close date." in text
+    ready.refresh_from_db()
+    not_ready.refresh_from_db()
+    assert ready.stage == stages[4] and ready.stage_changes.get().changed_by.username == "boss"
+    assert not_ready.stage == stages[1] and not not_ready.stage_changes.exists()
