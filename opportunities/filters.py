@@ -51,10 +51,10 @@ class OpportunityFilter(filters.FilterSet):
     industry = filters.ChoiceFilter(label=_("Industry"), field_name="customer__industry", choices=Industry.choices)
     value_tier = filters.ChoiceFilter(label=_("Value tier"), choices=ValueTier.choices)
     stale = filters.BooleanFilter(
-        label=_("Stale only"), method="filter_stale", widget=forms.CheckboxInput
+        label=_("Stale only"), method="filter_stale", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )
     overdue = filters.BooleanFilter(
-        label=_("Follow-up overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+        label=_("Follow-up overdue only"), method="filter_overdue", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )
     sort = filters.OrderingFilter(
         label=_("Sort by"),

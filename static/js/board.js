@@ -39,6 +39,8 @@
         animation: 150,
         forceFallback: true,
         fallbackTolerance: 4,
+        delay: 150,
+        delayOnTouchOnly: true,
         draggable: ".board-card",
         filter: ".dropdown",
         preventOnFilter: false,
