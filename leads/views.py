@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
@@ -66,7 +66,7 @@ class LeadCreateView(CreateView):
 
     def form_valid(self, form):
         self.object = form.save()
-        messages.success(self.request, _t("Lead created."))
+        messages.success(self.request, _("Lead created."))
         return redirect(self.object)
 
 
@@ -81,7 +81,7 @@ class LeadEditView(UpdateView):
     def dispatch(self, request, *args, **kwargs):
         lead = self.get_object()
         if not lead.is_open:
-            messages.info(request, _t("A converted or disqualified lead can no longer be edited."))
+            messages.info(request, _("A converted or disqualified lead can no longer be edited."))
             return redirect(lead)
         return super().dispatch(request, *args, **kwargs)
 
@@ -94,7 +94,7 @@ class LeadEditView(UpdateView):
         except EditConflict:
             form.add_conflict_error()
             return self.form_invalid(form)
-        messages.success(self.request, _t("Lead saved."))
+        messages.success(self.request, _("Lead saved."))
         return redirect(self.object)
 
 
@@ -145,7 +145,7 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                     "saved": True,
                 },
             )
-        messages.success(request, _t("Follow-up logged."))
+        messages.success(request, _("Follow-up logged."))
         return redirect(lead)
     if is_htmx(request):
         return render(request, "opportunities/_follow_up_form.html", {"follow_up_form": form, "action": action})
@@ -167,7 +167,7 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             return redirect(lead)
         else:
-            messages.success(request, _t("Lead converted. Here is the new opportunity."))
+            messages.success(request, _("Lead converted. Here is the new opportunity."))
             return redirect(deal)
     else:
         missing = lead.bant_missing()
@@ -185,7 +185,7 @@ def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _t("Lead converted to a won deal."))
+            messages.success(request, _("Lead converted to a won deal."))
             return redirect(deal)
     return render_detail(request, lead, won_form=form)
 
@@ -200,6 +200,6 @@ def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _t("Lead disqualified."))
+            messages.success(request, _("Lead disqualified."))
             return redirect(lead)
     return render_detail(request, lead, disqualify_form=form)

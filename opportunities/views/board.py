@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ..filters import BoardFilter
@@ -148,11 +148,11 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     if is_htmx(request):
         return _board_response(request, deal, moved=moved, reasons=reasons, needs_approval=needs_approval)
     if moved:
-        messages.success(request, _t("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage})
+        messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage})
     else:
         messages.error(
             request,
-            _t("“%(deal)s” cannot move to %(stage)s yet: %(reasons)s")
+            _("“%(deal)s” cannot move to %(stage)s yet: %(reasons)s")
             % {"deal": deal, "stage": stage, "reasons": " ".join(reasons)},
         )
     return redirect(next_url)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import UpdateView
 
@@ -105,7 +105,7 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                     "saved": True,
                 },
             )
-        messages.success(request, _t("Follow-up logged."))
+        messages.success(request, _("Follow-up logged."))
         return redirect(deal)
     if is_htmx(request):
         action = reverse("opportunities:log_follow_up", args=[deal.pk])
@@ -123,7 +123,7 @@ def add_objection(request: HttpRequest, pk: int) -> HttpResponse:
     objection.opportunity = deal
     objection.created_by = request.user
     objection.save()
-    messages.success(request, _t("Objection recorded."))
+    messages.success(request, _("Objection recorded."))
     return redirect(f"{deal.get_absolute_url()}#objections")
 
 
@@ -132,7 +132,7 @@ def resolve_objection(request: HttpRequest, pk: int, objection_pk: int) -> HttpR
     deal = get_opportunity_for(request.user, pk)
     objection = get_object_or_404(deal.objections, pk=objection_pk)
     objection.resolve(response=(request.POST.get("response") or "").strip()[:2000])
-    messages.success(request, _t("Objection marked resolved."))
+    messages.success(request, _("Objection marked resolved."))
     return redirect(f"{deal.get_absolute_url()}#objections")
 
 
@@ -147,7 +147,7 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
     contact.customer = deal.customer
     contact.save()
     deal.contacts.add(contact)
-    messages.success(request, _t("Contact added to the deal."))
+    messages.success(request, _("Contact added to the deal."))
     return redirect(f"{deal.get_absolute_url()}#contacts")
 
 
@@ -158,9 +158,9 @@ def update_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpRespon
     form = ContactRoleForm(request.POST, instance=contact)
     if form.is_valid():
         form.save()
-        messages.success(request, _t("Buying role and attitude saved."))
+        messages.success(request, _("Buying role and attitude saved."))
     else:
-        messages.error(request, _t("Choose a buying role and an attitude from the lists."))
+        messages.error(request, _("Choose a buying role and an attitude from the lists."))
     return redirect(f"{deal.get_absolute_url()}#contacts")
 
 
@@ -180,7 +180,7 @@ def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(deal)
-    messages.success(request, _t("Follow-on opportunity created."))
+    messages.success(request, _("Follow-on opportunity created."))
     return redirect(new)
 
 
@@ -203,7 +203,7 @@ class OpportunityEditView(UpdateView):
         except EditConflict:
             form.add_conflict_error()
             return self.form_invalid(form)
-        messages.success(self.request, _t("Opportunity saved."))
+        messages.success(self.request, _("Opportunity saved."))
         return redirect(self.object)
 
 
@@ -215,6 +215,6 @@ def new_for_customer(request: HttpRequest, customer_pk: int) -> HttpResponse:
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "competitors")}
         deal = Opportunity.open_new(by=request.user, customer=customer, **fields)
         deal.competitors.set(form.cleaned_data["competitors"])
-        messages.success(request, _t("Opportunity created."))
+        messages.success(request, _("Opportunity created."))
         return redirect(deal)
     return render(request, "opportunities/edit.html", {"form": form, "customer": customer})

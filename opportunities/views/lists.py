@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
@@ -129,7 +128,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
                     when(deal.next_follow_up_at),
                     deal.get_urgency_display(),
                     deal.get_value_tier_display(),
-                    _t("yes") if deal.stale else "",
+                    str(_("yes")) if deal.stale else "",
                 ]
             )
 
