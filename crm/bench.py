@@ -9,4 +9,5 @@ def pages(ctx: BenchContext) -> list[Page]:
     return [
         Page("my day (rep)", reverse("home"), ctx.rep),
         Page("my day (leader)", reverse("home"), ctx.leader),
+        Page("my day, own work (leader)", reverse("home") + "?scope=mine", ctx.leader),
     ]

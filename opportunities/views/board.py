@@ -108,7 +108,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "now": now,
             "closed_window_days": CLOSED_WINDOW_DAYS,
             "board_query": request.GET.urlencode(),
-            "list_url": reverse("opportunities:list"),
+            "here": request.get_full_path(),
+            "show_owner": filterset.sees_others,
         },
     )
 
@@ -190,7 +191,8 @@ def _board_response(request: HttpRequest, deal: Opportunity, *, moved: bool, rea
             "stages": stages,
             "now": now,
             "show_owner": request.user.is_admin or request.user.is_leader,
-            "board_query": request.POST.get("board_query", ""),
+            "board_query": filters.urlencode(),
+            "here": f"{reverse('opportunities:board')}?{filters.urlencode()}",
             "closed_window_days": CLOSED_WINDOW_DAYS,
         },
     )

@@ -63,10 +63,11 @@ class OpportunityListView(FilterView):
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         return self.render_to_response(context)
 
-    def paginate_queryset(self, queryset, page_size):
-        # The totals already counted the set: spare the paginator its COUNT query.
-        queryset.count = lambda: self.totals["total_count"]
-        return super().paginate_queryset(queryset, page_size)
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # The totals already counted the set: spare the paginator its own COUNT query.
+        paginator.count = self.totals["total_count"]
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -105,3 +105,25 @@ def test_the_list_and_export_keep_a_fixed_number_of_queries(rows, book, rep_clie
         assert leader_client.get(reverse("opportunities:list"), {"stale": "on", "sort": "-amount"}).status_code == 200
     with django_assert_max_num_queries(8):
         b"".join(rep_client.get(reverse("opportunities:export"), {"status": "all"}).streaming_content)
+
+
+def test_the_list_loads_only_the_rows_of_the_page(rep_client, rep, stages):
+    from django.db.models.signals import post_init
+
+    from opportunities.models import Opportunity
+
+    for i in range(40):
+        OpportunityFactory(owner=rep, amount=Decimal(1000 + i))
+    loaded = []
+
+    def count(sender, **kwargs):
+        loaded.append(sender)
+
+    post_init.connect(count, sender=Opportunity)
+    try:
+        response = rep_client.get(reverse("opportunities:list"), {"page": 2})
+    finally:
+        post_init.disconnect(count, sender=Opportunity)
+    assert len(response.context["deals"]) == 15
+    assert response.context["page_obj"].paginator.num_pages == 2
+    assert len(loaded) == 15

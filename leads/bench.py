@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from crm.benchmark import BenchContext, Page
+from leads.models import Lead
+
+
+def pages(ctx: BenchContext) -> list[Page]:
+    rep_lead = ctx.sample(Lead.objects.visible_to(ctx.rep))
+    leader_lead = ctx.sample(Lead.objects.visible_to(ctx.leader))
+    return [
+        Page("leads list (rep)", reverse("leads:list"), ctx.rep),
+        Page("leads list (leader)", reverse("leads:list"), ctx.leader),
+        Page("leads list, search (rep)", reverse("leads:list") + "?q=138&sort=-score", ctx.rep),
+        Page("lead detail (rep)", reverse("leads:detail", args=[rep_lead]), ctx.rep),
+        Page("lead detail (leader)", reverse("leads:detail", args=[leader_lead]), ctx.leader),
+    ]
