@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import CustomerType, Industry, Region, ValueTier
@@ -25,8 +25,11 @@ class CustomerQuerySet(models.QuerySet):
             return self
         from opportunities.models import Opportunity
 
-        deals = Opportunity.objects.filter(customer=OuterRef("pk")).filter(owner_scope(user))
-        return self.filter(q | Q(Exists(deals)))
+        # `pk IN (customers of visible deals)` rather than a correlated EXISTS: the same rows, but
+        # PostgreSQL plans it at a fraction of the cost (the EXISTS form crossed the JIT threshold
+        # and spent ~1 s compiling a 30 ms query at 100,000 deals).
+        deals = Opportunity.objects.filter(owner_scope(user)).values("customer_id")
+        return self.filter(q | Q(pk__in=deals))
 
     def with_won_value(self) -> CustomerQuerySet:
         from opportunities.models import Stage
