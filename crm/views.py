@@ -1,4 +1,4 @@
-""""My day": the rep's (or the leader's team's) follow-ups due, stale deals, open deals ranked by
+"""The "my day" page: the rep's (or the leader's team's) follow-ups due, stale deals, open deals ranked by
 weighted value, and unread notifications."""
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ def home(request: HttpRequest) -> HttpResponse:
     for deal in stale:
         deal.idle = deal.idle_days(now)
     ranked = (
-        open_deals.with_weighted().select_related("customer", "stage", "owner").order_by("-weighted", "-pk")[:RANKED_LIMIT]
+        open_deals.with_weighted()
+        .select_related("customer", "stage", "owner")
+        .order_by("-weighted", "-pk")[:RANKED_LIMIT]
     )
     context = {
         "now": now,

@@ -44,9 +44,7 @@ class CustomerListView(FilterView):
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         # Lifetime won value for this page's customers only: one grouped query, not one per row.
         page = list(context["customers"])
-        won = dict(
-            Customer.objects.filter(pk__in=[c.pk for c in page]).with_won_value().values_list("pk", "won_value")
-        )
+        won = dict(Customer.objects.filter(pk__in=[c.pk for c in page]).with_won_value().values_list("pk", "won_value"))
         for customer in page:
             customer.won_value = won.get(customer.pk)
         context["customers"] = page
@@ -74,7 +72,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "contacts": customer.contacts.all(),
             "open_deals": deals.open().order_by("-weighted", "-pk")[:DEALS_LIMIT],
-            "closed_deals": deals.exclude(stage__outcome=Stage.Outcome.OPEN).order_by("-closed_at", "-pk")[:DEALS_LIMIT],
+            "closed_deals": deals.exclude(stage__outcome=Stage.Outcome.OPEN).order_by("-closed_at", "-pk")[
+                :DEALS_LIMIT
+            ],
             "won_value": won_value,
             "history": history,
         },

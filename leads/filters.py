@@ -20,16 +20,25 @@ class LeadFilter(filters.FilterSet):
     score_min = filters.NumberFilter(label=_("Score from"), field_name="score", lookup_expr="gte")
     score_max = filters.NumberFilter(label=_("Score to"), field_name="score", lookup_expr="lte")
     created_after = filters.DateFilter(
-        label=_("Created from"), field_name="created_at", lookup_expr="date__gte",
+        label=_("Created from"),
+        field_name="created_at",
+        lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = filters.DateFilter(
-        label=_("Created until"), field_name="created_at", lookup_expr="date__lte",
+        label=_("Created until"),
+        field_name="created_at",
+        lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = filters.OrderingFilter(
         label=_("Sort by"),
-        fields=(("created_at", "created"), ("score", "score"), ("company", "company"), ("next_follow_up_at", "follow_up")),
+        fields=(
+            ("created_at", "created"),
+            ("score", "score"),
+            ("company", "company"),
+            ("next_follow_up_at", "follow_up"),
+        ),
         field_labels={
             "created_at": _("Created (oldest first)"),
             "-created": _("Created (newest first)"),
@@ -61,5 +70,8 @@ class LeadFilter(filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(name__icontains=value) | Q(company__icontains=value) | Q(phone__icontains=value) | Q(email__icontains=value)
+            Q(name__icontains=value)
+            | Q(company__icontains=value)
+            | Q(phone__icontains=value)
+            | Q(email__icontains=value)
         )

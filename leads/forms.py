@@ -70,7 +70,9 @@ class LeadForm(VersionedModelForm):
         ]
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
-            self.fields["source"].initial = LeadSource.objects.filter(is_active=True).values_list("pk", flat=True).first()
+            self.fields["source"].initial = (
+                LeadSource.objects.filter(is_active=True).values_list("pk", flat=True).first()
+            )
 
     def section(self, names):
         return [self[name] for name in names]
@@ -97,4 +99,6 @@ class ConvertAsWonForm(forms.Form):
 
 
 class DisqualifyForm(forms.Form):
-    reason = forms.CharField(label=_("Why is this lead disqualified?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why is this lead disqualified?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

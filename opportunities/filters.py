@@ -54,7 +54,9 @@ class OpportunityFilter(filters.FilterSet):
         label=_("Stale only"), method="filter_stale", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )
     overdue = filters.BooleanFilter(
-        label=_("Follow-up overdue only"), method="filter_overdue", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+        label=_("Follow-up overdue only"),
+        method="filter_overdue",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     sort = filters.OrderingFilter(
         label=_("Sort by"),

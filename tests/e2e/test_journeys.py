@@ -108,8 +108,9 @@ def test_moving_to_lost_on_the_board_asks_for_the_reason(page: Page, live_server
     assert deal.stage == stages[5] and deal.loss_reason == loss_reason
 
 
-def test_a_leader_opens_the_board_for_the_team(page: Page, live_server, sign_in, leader, rep, teammate, outsider,
-                                                stages):
+def test_a_leader_opens_the_board_for_the_team(
+    page: Page, live_server, sign_in, leader, rep, teammate, outsider, stages
+):
     from ..factories import OpportunityFactory
 
     OpportunityFactory(owner=rep, name="Deal of Rita")

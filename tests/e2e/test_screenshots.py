@@ -25,7 +25,9 @@ WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
 @pytest.fixture
 def workspace(rep, teammate, stages):
     now = timezone.now()
-    contact = ContactFactory(customer__owner=rep, customer__name="华东精密机械有限公司", name="王经理", buying_role="decision_maker")
+    contact = ContactFactory(
+        customer__owner=rep, customer__name="华东精密机械有限公司", name="王经理", buying_role="decision_maker"
+    )
     deals = []
     for i in range(12):
         deals.append(
@@ -42,7 +44,9 @@ def workspace(rep, teammate, stages):
     deal = deals[1]
     deal.contacts.add(contact)
     for i in range(4):
-        Activity.log(by=rep, opportunity=deal, summary=f"Call about the quotation, round {i + 1}", next_step="Send revised quote")
+        Activity.log(
+            by=rep, opportunity=deal, summary=f"Call about the quotation, round {i + 1}", next_step="Send revised quote"
+        )
     Objection.objects.create(opportunity=deal, kind="price", description="The price is 15% above budget")
     lead = LeadFactory(owner=rep, name="Li Na", company="Ningbo Port Logistics", next_follow_up_at=now)
     Notification.objects.create(recipient=rep, kind="other", title="Deal approval requested", dedup_key="s1")

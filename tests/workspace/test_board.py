@@ -140,8 +140,9 @@ def test_a_rep_cannot_move_someone_elses_deal(stranger, request, rep_client, sta
 
 
 @pytest.mark.parametrize("rows", [5, 200])
-def test_the_board_keeps_a_fixed_number_of_queries(rows, book, rep_client, leader_client, stages,
-                                                   django_assert_max_num_queries):
+def test_the_board_keeps_a_fixed_number_of_queries(
+    rows, book, rep_client, leader_client, stages, django_assert_max_num_queries
+):
     book(rows)
     # session, user, leader check, team, stages, column sums, one card query per stage (5)
     with django_assert_max_num_queries(13):
@@ -155,3 +156,10 @@ def test_a_board_move_keeps_a_fixed_number_of_queries(rows, book, rep_client, st
     deal = book(rows)[0]
     with django_assert_max_num_queries(22):
         rep_client.post(reverse("opportunities:move", args=[deal.pk]), {"stage": stages[5].pk}, **HTMX)
+
+
+def test_card_ids_are_plain_numbers_even_with_thousand_separators(rep_client, rep, stages):
+    deal = OpportunityFactory(owner=rep, pk=12345, stage=stages[1])
+    body = rep_client.get(reverse("opportunities:board")).content.decode()
+    assert f'id="card-{deal.pk}"' in body
+    assert "12,345" not in body

@@ -28,13 +28,20 @@ def test_the_list_shows_my_customers_with_lifetime_won_value(rep_client, rep, ou
 
 
 def test_the_list_filters_by_type_industry_region_and_tier(rep_client, rep):
-    CustomerFactory(owner=rep, name="Gov", customer_type="government", industry="public", region="north",
-                    value_tier="high")
-    CustomerFactory(owner=rep, name="Shop", customer_type="enterprise", industry="retail", region="south",
-                    value_tier="low")
+    CustomerFactory(
+        owner=rep, name="Gov", customer_type="government", industry="public", region="north", value_tier="high"
+    )
+    CustomerFactory(
+        owner=rep, name="Shop", customer_type="enterprise", industry="retail", region="south", value_tier="low"
+    )
     url = reverse("customers:list")
-    for params in ({"customer_type": "government"}, {"industry": "public"}, {"region": "north"},
-                   {"value_tier": "high"}, {"q": "go"}):
+    for params in (
+        {"customer_type": "government"},
+        {"industry": "public"},
+        {"region": "north"},
+        {"value_tier": "high"},
+        {"q": "go"},
+    ):
         assert [c.name for c in rep_client.get(url, params).context["customers"]] == ["Gov"], params
 
 
@@ -64,8 +71,9 @@ def test_a_rep_gets_404_on_someone_elses_customer(stranger, request, rep_client)
 
 
 @pytest.mark.parametrize("rows", [5, 200])
-def test_customer_pages_keep_a_fixed_number_of_queries(rows, rep, rep_client, leader_client, stages,
-                                                       django_assert_max_num_queries):
+def test_customer_pages_keep_a_fixed_number_of_queries(
+    rows, rep, rep_client, leader_client, stages, django_assert_max_num_queries
+):
     acme = CustomerFactory(owner=rep)
     for i in range(rows):
         CustomerFactory(owner=rep)

@@ -71,8 +71,9 @@ def test_a_leader_can_filter_the_team_by_owner_but_not_outside_it(leader_client,
 
 
 @pytest.mark.parametrize("rows", [5, 200])
-def test_the_lead_list_keeps_a_fixed_number_of_queries(rows, rep, leader, rep_client, leader_client,
-                                                       django_assert_max_num_queries):
+def test_the_lead_list_keeps_a_fixed_number_of_queries(
+    rows, rep, leader, rep_client, leader_client, django_assert_max_num_queries
+):
     LeadFactory.create_batch(rows, owner=rep)
     with django_assert_max_num_queries(8):
         assert len(rep_client.get(reverse("leads:list")).context["leads"]) == min(rows, 25)
@@ -110,9 +111,19 @@ def test_a_rep_cannot_hand_a_lead_to_someone_outside_their_scope(rep_client, out
 def test_editing_confirms_bant_and_bumps_the_version(rep_client, rep, source):
     lead = LeadFactory(owner=rep)
     data = lead_data(
-        name=lead.name, company=lead.company, source=source.pk, owner=rep.pk, version=lead.version,
-        budget_amount="300000", budget_confirmed="on", is_decision_maker="on", authority_confirmed="on",
-        need_description="CRM for 50 reps", need_confirmed="on", timeline_date="2030-01-15", timeline_confirmed="on",
+        name=lead.name,
+        company=lead.company,
+        source=source.pk,
+        owner=rep.pk,
+        version=lead.version,
+        budget_amount="300000",
+        budget_confirmed="on",
+        is_decision_maker="on",
+        authority_confirmed="on",
+        need_description="CRM for 50 reps",
+        need_confirmed="on",
+        timeline_date="2030-01-15",
+        timeline_confirmed="on",
     )
     response = rep_client.post(reverse("leads:edit", args=[lead.pk]), data)
     assert response.status_code == 302
@@ -149,7 +160,7 @@ def test_logging_a_follow_up_in_place_updates_the_timeline(rep_client, rep):
         **HTMX,
     )
     body = response.content.decode()
-    assert "Follow-up logged." in body and "Asked about the budget" in body and 'hx-swap-oob' in body
+    assert "Follow-up logged." in body and "Asked about the budget" in body and "hx-swap-oob" in body
     lead.refresh_from_db()
     assert lead.activities.get().summary == "Asked about the budget" and lead.last_activity_at is not None
 

@@ -158,8 +158,15 @@ def test_a_won_deal_starts_a_follow_on_and_an_open_one_cannot(rep_client, rep, s
 def test_a_new_deal_for_a_customer_enters_the_first_stage(rep_client, rep, deal, stages):
     url = reverse("opportunities:new_for_customer", args=[deal.customer.pk])
     response = rep_client.post(
-        url, {"name": "Add-on", "owner": rep.pk, "amount": "1000", "value_tier": "medium", "urgency": "normal",
-              "buying_stage": "awareness"}
+        url,
+        {
+            "name": "Add-on",
+            "owner": rep.pk,
+            "amount": "1000",
+            "value_tier": "medium",
+            "urgency": "normal",
+            "buying_stage": "awareness",
+        },
     )
     new = Opportunity.objects.get(name="Add-on")
     assert response["Location"] == new.get_absolute_url()
@@ -188,14 +195,20 @@ def test_a_rep_gets_404_on_someone_elses_deal_and_nothing_changes(stranger, requ
         assert rep_client.get(reverse(name, args=[deal.pk])).status_code == 404
     posts = [
         (reverse("opportunities:edit", args=[deal.pk]), edit_data(deal, name="Mine now")),
-        (reverse("opportunities:log_follow_up", args=[deal.pk]), {"kind": "call", "summary": "x",
-                                                                  "occurred_at": "2030-01-01T10:00"}),
+        (
+            reverse("opportunities:log_follow_up", args=[deal.pk]),
+            {"kind": "call", "summary": "x", "occurred_at": "2030-01-01T10:00"},
+        ),
         (reverse("opportunities:add_objection", args=[deal.pk]), {"kind": "price", "description": "y"}),
         (reverse("opportunities:resolve_objection", args=[deal.pk, objection.pk]), {"response": "z"}),
-        (reverse("opportunities:add_contact", args=[deal.pk]), {"name": "Spy", "buying_role": "user",
-                                                                "attitude": "neutral"}),
-        (reverse("opportunities:update_contact", args=[deal.pk, contact.pk]), {"buying_role": "champion",
-                                                                               "attitude": "opposed"}),
+        (
+            reverse("opportunities:add_contact", args=[deal.pk]),
+            {"name": "Spy", "buying_role": "user", "attitude": "neutral"},
+        ),
+        (
+            reverse("opportunities:update_contact", args=[deal.pk, contact.pk]),
+            {"buying_role": "champion", "attitude": "opposed"},
+        ),
         (reverse("opportunities:follow_on", args=[deal.pk]), {"kind": "repeat"}),
     ]
     for url, data in posts:
@@ -210,8 +223,9 @@ def test_a_rep_gets_404_on_someone_elses_deal_and_nothing_changes(stranger, requ
 
 
 @pytest.mark.parametrize("rows", [5, 200])
-def test_the_deal_page_keeps_a_fixed_number_of_queries(rows, rep, deal, rep_client, leader_client,
-                                                       django_assert_max_num_queries):
+def test_the_deal_page_keeps_a_fixed_number_of_queries(
+    rows, rep, deal, rep_client, leader_client, django_assert_max_num_queries
+):
     Activity.objects.bulk_create([Activity(opportunity=deal, summary=f"Call {i}", created_by=rep) for i in range(rows)])
     for i in range(min(rows, 30)):
         Objection.objects.create(opportunity=deal, kind="price", description=f"Objection {i}")

@@ -44,7 +44,9 @@ def test_sorting_by_amount_and_close_date(rep_client, rep, stages):
 def test_filters_narrow_the_rows_and_the_totals(rep_client, rep, stages):
     now = timezone.now()
     gov = CustomerFactory(owner=rep, customer_type="government", industry="education")
-    OpportunityFactory(owner=rep, customer=gov, name="School", amount=Decimal("300"), expected_close_date=date(2030, 5, 9))
+    OpportunityFactory(
+        owner=rep, customer=gov, name="School", amount=Decimal("300"), expected_close_date=date(2030, 5, 9)
+    )
     OpportunityFactory(owner=rep, name="Stale one", stage_entered_at=now - timedelta(days=40), urgency="urgent")
     OpportunityFactory(owner=rep, name="Overdue call", next_follow_up_at=now - timedelta(days=1), value_tier="high")
     OpportunityFactory(owner=rep, name="In stage 2", stage=stages[2])
@@ -96,8 +98,9 @@ def test_the_csv_export_holds_the_filtered_scoped_set(rep_client, rep, teammate,
 
 
 @pytest.mark.parametrize("rows", [5, 200])
-def test_the_list_and_export_keep_a_fixed_number_of_queries(rows, book, rep_client, leader_client,
-                                                             django_assert_max_num_queries):
+def test_the_list_and_export_keep_a_fixed_number_of_queries(
+    rows, book, rep_client, leader_client, django_assert_max_num_queries
+):
     book(rows)
     with django_assert_max_num_queries(9):
         assert rep_client.get(reverse("opportunities:list"), {"status": "all"}).status_code == 200
