@@ -22,7 +22,7 @@ def funnel_rows(scope: ReportScope) -> list[dict]:
         row["stage_id"]: row
         for row in _open_deals(scope)
         .values("stage_id")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(weighted_amount_expr()))
+        .annotate(count=Count("pk"), amount_sum=Sum("amount"), weighted_sum=Sum(weighted_amount_expr()))
         .order_by()
     }
     rows = []
@@ -36,8 +36,8 @@ def funnel_rows(scope: ReportScope) -> list[dict]:
                 "stage": str(stage),
                 "probability": stage.probability,
                 "count": row.get("count", 0),
-                "amount": money(row.get("amount")),
-                "weighted": money(row.get("weighted")),
+                "amount": money(row.get("amount_sum")),
+                "weighted": money(row.get("weighted_sum")),
             }
         )
     return rows
@@ -48,7 +48,7 @@ def funnel_by_rep_rows(scope: ReportScope) -> list[dict]:
     grouped = (
         _open_deals(scope)
         .values(*OWNER_COLUMNS, "stage_id")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(weighted_amount_expr()))
+        .annotate(count=Count("pk"), amount_sum=Sum("amount"), weighted_sum=Sum(weighted_amount_expr()))
         .order_by()
     )
     reps: dict[int, dict] = {}
@@ -65,7 +65,7 @@ def funnel_by_rep_rows(scope: ReportScope) -> list[dict]:
             },
         )
         rep["count"] += row["count"]
-        rep["amount"] += money(row["amount"])
-        rep["weighted"] += money(row["weighted"])
-        rep["by_stage"][row["stage_id"]] = money(row["amount"])
+        rep["amount"] += money(row["amount_sum"])
+        rep["weighted"] += money(row["weighted_sum"])
+        rep["by_stage"][row["stage_id"]] = money(row["amount_sum"])
     return sorted(reps.values(), key=lambda r: (-r["weighted"], r["rep"]))
