@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -28,14 +28,14 @@ def money(value) -> Decimal:
     """An SQL sum as a Decimal to the cent (SQLite hands back floats for decimal arithmetic)."""
     if value is None:
         return ZERO.quantize(CENT)
-    return Decimal(str(value)).quantize(CENT)
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def ratio(part, whole) -> Decimal | None:
     """part / whole as a percentage with one decimal; None when there is nothing to divide."""
     if not whole:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def person_name(first: str | None, last: str | None, username: str | None) -> str:

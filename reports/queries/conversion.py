@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber
@@ -15,7 +15,7 @@ DAYS = Decimal("0.1")
 
 
 def _days(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(DAYS)
+    return None if value is None else Decimal(str(value)).quantize(DAYS, rounding=ROUND_HALF_UP)
 
 
 def _history(scope: ReportScope):
