@@ -128,7 +128,7 @@ def forecast_sections(scope: ReportScope, full: bool = False) -> list[Section]:
             charts.forecast_figure(data["months"]),
             note=_(
                 "Weighted = amount × stage probability; best case = all open amount; commit = open amount in "
-                "stages at 80 % or more. Gap = target − won; coverage = best case ÷ gap."
+                "stages whose probability is 80 or more. Gap = target − won; coverage = best case ÷ gap."
             ),
             extra={"quarter": data["quarter"], "verdict": verdict_label(data["quarter"]["verdict"])},
         )
@@ -348,7 +348,7 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
             "skips",
             _("Stage skips"),
             Table("skips", _change_columns(), skips, skips_total),
-            note=_("Moves that jumped over stages, for example from 20 % straight to won."),
+            note=_("Moves that jumped over stages, for example from the first stage straight to won."),
         ),
         Section(
             "long_first_stage",
