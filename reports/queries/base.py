@@ -7,7 +7,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -118,3 +120,39 @@ def build_scope(user: User, filterset: ReportFilter | None, period: Period, now:
         scope.team = filterset.value("team")
         scope.rep = filterset.value("rep")
     return scope
+
+
+class Median(Aggregate):
+    """The median as one SQL aggregate (PostgreSQL's ordered-set PERCENTILE_CONT)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def medians_by(qs: QuerySet, group: str | None, field: str) -> dict:
+    """Median of `field` per value of `group` (None: one median for all rows), in one query.
+
+    PostgreSQL computes it with PERCENTILE_CONT; SQLite, which has no such aggregate, picks the
+    middle row(s) of each group with window functions and averages those (at most two per group).
+    """
+    if connection.vendor == "postgresql":
+        if group is None:
+            value = qs.aggregate(median=Median(field))["median"]
+            return {} if value is None else {None: Decimal(str(value))}
+        rows = qs.values(group).annotate(median=Median(field)).order_by()
+        return {r[group]: Decimal(str(r["median"])) for r in rows if r["median"] is not None}
+    partition = [F(group)] if group else []
+    middles = (
+        qs.annotate(
+            _position=Window(RowNumber(), partition_by=partition or None, order_by=[F(field).asc(), F("pk").asc()]),
+            _rows=Window(Count("pk"), partition_by=partition or None),
+        )
+        .filter(_position__gte=(F("_rows") + 1) / 2, _position__lte=(F("_rows") + 2) / 2)
+        .values_list(group or "pk", field)
+    )
+    found: dict = {}
+    for key, value in middles:
+        found.setdefault(key if group else None, []).append(Decimal(str(value)))
+    return {k: sum(v) / len(v) for k, v in found.items()}

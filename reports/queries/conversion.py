@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Avg, Case, Count, F, Max, Min, Q, Sum, Value, When
 
-from opportunities.models import Stage, StageChange
+from opportunities.models import Stage
 
-from .base import ReportScope, ratio
+from .base import ReportScope, medians_by, ratio
 
 DAYS = Decimal("0.1")
 
@@ -27,41 +26,47 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
 
     "Went on" means the deal later entered a stage further along the path (the next stage,
     or beyond it by a skip, or won); "won" means the deal is won now. Deals are counted once
-    per stage however often they re-entered it. One query.
+    per stage however often they re-entered it.
+
+    One query: the history since the period began is grouped per deal (first entry into each
+    stage in the period, last move further along), then counted per stage.
     """
-    later_forward = StageChange.objects.filter(
-        opportunity_id=OuterRef("opportunity_id"),
-        changed_at__gt=OuterRef("changed_at"),
-        to_stage__order__gt=OuterRef("to_stage__order"),
-    ).exclude(to_stage__outcome=Stage.Outcome.LOST)
-    grouped = {
-        row["to_stage_id"]: row
-        for row in _history(scope)
-        .filter(scope.period.q("changed_at"), to_stage__outcome=Stage.Outcome.OPEN)
-        .annotate(went_on=Exists(later_forward))
-        .values("to_stage_id")
-        .annotate(
-            entered=Count("opportunity_id", distinct=True),
-            advanced=Count("opportunity_id", distinct=True, filter=Q(went_on=True)),
-            won=Count("opportunity_id", distinct=True, filter=Q(opportunity__stage__outcome=Stage.Outcome.WON)),
-        )
-        .order_by()
+    stages = scope.open_stages
+    if not stages:
+        return []
+    history = _history(scope)
+    if scope.period.start_at:
+        history = history.filter(changed_at__gte=scope.period.start_at)
+    in_period = Q(changed_at__lt=scope.period.end_at) if scope.period.end_at else Q()
+    per_deal: dict = {
+        "now_won": Max(Case(When(opportunity__stage__outcome=Stage.Outcome.WON, then=Value(1)), default=Value(0)))
     }
+    totals: dict = {}
+    for stage in stages:
+        further = [s.pk for s in scope.stages if s.outcome != Stage.Outcome.LOST and s.order > stage.order]
+        entry, onward = f"entry_{stage.pk}", f"onward_{stage.pk}"
+        per_deal[entry] = Min("changed_at", filter=Q(to_stage_id=stage.pk) & in_period)
+        per_deal[onward] = Max("changed_at", filter=Q(to_stage_id__in=further))
+        entered = Q(**{f"{entry}__isnull": False})
+        totals[f"entered_{stage.pk}"] = Count("opportunity_id", filter=entered)
+        totals[f"advanced_{stage.pk}"] = Count("opportunity_id", filter=entered & Q(**{f"{onward}__gt": F(entry)}))
+        totals[f"won_{stage.pk}"] = Count("opportunity_id", filter=entered & Q(now_won=1))
+    counts = history.values("opportunity_id").annotate(**per_deal).order_by().aggregate(**totals)
     rows = []
-    for stage in scope.open_stages:
-        row = grouped.get(stage.pk, {})
-        if not stage.is_active and not row:
+    for stage in stages:
+        entered = counts[f"entered_{stage.pk}"] or 0
+        if not stage.is_active and not entered:
             continue
-        entered = row.get("entered", 0)
+        advanced, won = counts[f"advanced_{stage.pk}"] or 0, counts[f"won_{stage.pk}"] or 0
         rows.append(
             {
                 "stage_id": stage.pk,
                 "stage": str(stage),
                 "entered": entered,
-                "advanced": row.get("advanced", 0),
-                "won": row.get("won", 0),
-                "advance_rate": ratio(row.get("advanced", 0), entered),
-                "win_rate": ratio(row.get("won", 0), entered),
+                "advanced": advanced,
+                "won": won,
+                "advance_rate": ratio(advanced, entered),
+                "win_rate": ratio(won, entered),
             }
         )
     return rows
@@ -70,40 +75,28 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
 def stage_duration_rows(scope: ReportScope) -> list[dict]:
     """Average and median days spent in each open stage, from the moves out of it in the period.
 
-    Two queries: the averages, and the middle row(s) of each stage found with a window
-    function (the median works the same on PostgreSQL and SQLite).
+    Two queries: the averages, and the medians (`medians_by`).
     """
-    exits = _history(scope).filter(scope.period.q("changed_at"), from_stage__outcome=Stage.Outcome.OPEN)
+    exits = _history(scope).filter(scope.period.q("changed_at"), from_stage_id__in=[s.pk for s in scope.open_stages])
     averages = {
         row["from_stage_id"]: row
         for row in exits.values("from_stage_id")
         .annotate(moves=Count("pk"), average=Avg("days_in_previous_stage"))
         .order_by()
     }
-    middles = (
-        exits.annotate(
-            position=Window(RowNumber(), partition_by=[F("from_stage_id")], order_by=[F("days_in_previous_stage").asc(), F("pk").asc()]),
-            moves=Window(Count("pk"), partition_by=[F("from_stage_id")]),
-        )
-        .filter(position__gte=(F("moves") + 1) / 2, position__lte=(F("moves") + 2) / 2)
-        .values_list("from_stage_id", "days_in_previous_stage")
-    )
-    medians: dict[int, list[Decimal]] = {}
-    for stage_id, days in middles:
-        medians.setdefault(stage_id, []).append(Decimal(str(days)))
+    medians = medians_by(exits, "from_stage_id", "days_in_previous_stage")
     rows = []
     for stage in scope.open_stages:
         row = averages.get(stage.pk, {})
         if not stage.is_active and not row:
             continue
-        middle = medians.get(stage.pk)
         rows.append(
             {
                 "stage_id": stage.pk,
                 "stage": str(stage),
                 "moves": row.get("moves", 0),
                 "average_days": _days(row.get("average")),
-                "median_days": _days(sum(middle) / len(middle)) if middle else None,
+                "median_days": _days(medians.get(stage.pk)),
             }
         )
     return rows

@@ -5,40 +5,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q, Sum, Window
 from django.utils import timezone
 
 from opportunities.models import Stage
 from opportunities.models.opportunity import stale_q
 
-from .base import OWNER_COLUMNS, ReportScope, money, person_name
+from .base import OWNER_COLUMNS, ReportScope, medians_by, money, person_name
 
 DEFAULT_LONG_FIRST_STAGE_MULTIPLE = Decimal("2")
 LIST_LIMIT = 50
 
 
 def first_stage_median_days(scope: ReportScope) -> Decimal | None:
-    """Median days deals spent in the first stage before leaving it (all history, quick wins out).
-
-    The middle row(s) come from a window function, so this is one query on every database.
-    """
+    """Median days deals spent in the first stage before leaving it (all history, quick wins out). One query."""
     first = scope.first_stage
     if first is None:
         return None
-    middle = list(
-        scope.stage_changes()
-        .filter(from_stage=first, opportunity__is_quick_win=False)
-        .annotate(
-            position=Window(RowNumber(), order_by=[F("days_in_previous_stage").asc(), F("pk").asc()]),
-            moves=Window(Count("pk")),
-        )
-        .filter(position__gte=(F("moves") + 1) / 2, position__lte=(F("moves") + 2) / 2)
-        .values_list("days_in_previous_stage", flat=True)
-    )
-    if not middle:
-        return None
-    return (sum(Decimal(str(d)) for d in middle) / len(middle)).quantize(Decimal("0.01"))
+    exits = scope.stage_changes().filter(from_stage=first, opportunity__is_quick_win=False)
+    median = medians_by(exits, None, "days_in_previous_stage").get(None)
+    return None if median is None else median.quantize(Decimal("0.01"))
 
 
 def long_first_stage_threshold(scope: ReportScope, multiple: Decimal) -> Decimal | None:
