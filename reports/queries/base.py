@@ -87,6 +87,19 @@ class ReportScope:
     def stage(self, pk) -> Stage | None:
         return next((s for s in self.stages if s.pk == pk), None)
 
+    def people(self) -> dict[int, str]:
+        """Names of the users this user may see, by id (one small query, cached for the request).
+
+        Grouped report queries group by owner id alone and take names from here, so the big
+        scans never join the user table.
+        """
+        if not hasattr(self, "_people"):
+            from accounts.models import visible_users
+
+            rows = visible_users(self.user).values_list("pk", "first_name", "last_name", "username")
+            self._people = {pk: person_name(first, last, username) for pk, first, last, username in rows}
+        return self._people
+
     @property
     def shows_people(self) -> bool:
         """Leaders and admins compare people; a rep's reports are about themselves."""

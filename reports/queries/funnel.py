@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 
 from opportunities.models import weighted_amount_expr
 
-from .base import OWNER_COLUMNS, ReportScope, money, person_name
+from .base import ReportScope, money
 
 
 def _open_deals(scope: ReportScope):
@@ -51,7 +51,7 @@ def funnel_by_rep_rows(scope: ReportScope) -> list[dict]:
     """Per rep: open count, amount and weighted amount, with the amount in each stage."""
     grouped = (
         _open_deals(scope)
-        .values(*OWNER_COLUMNS, "stage_id")
+        .values("owner_id", "stage_id")
         .annotate(count=Count("pk"), amount_sum=Sum("amount"), weighted_sum=Sum(weighted_amount_expr()))
         .order_by()
     )
@@ -61,7 +61,7 @@ def funnel_by_rep_rows(scope: ReportScope) -> list[dict]:
             row["owner_id"],
             {
                 "owner_id": row["owner_id"],
-                "rep": person_name(row["owner__first_name"], row["owner__last_name"], row["owner__username"]),
+                "rep": scope.people().get(row["owner_id"], ""),
                 "count": 0,
                 "amount": Decimal("0"),
                 "weighted": Decimal("0"),

@@ -63,7 +63,7 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
     }
     deals = (
         scope.deals()
-        .values(*OWNER_COLUMNS)
+        .values("owner_id")
         .annotate(
             past_due=Count("pk", filter=Q(stage__outcome=Stage.Outcome.OPEN, expected_close_date__lt=today)),
             stale=Count("pk", filter=stale_q(scope.now, scope.open_stages)),
@@ -87,7 +87,7 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
             rows.append(
                 {
                     "owner_id": row["owner_id"],
-                    "rep": person_name(row["owner__first_name"], row["owner__last_name"], row["owner__username"]),
+                    "rep": scope.people().get(row["owner_id"], ""),
                     **figures,
                 }
             )

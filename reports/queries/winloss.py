@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from crm.choices import CustomerType, Industry
 from opportunities.models import Stage
 
-from .base import OWNER_COLUMNS, ReportScope, bilingual, money, person_name, ratio
+from .base import ReportScope, bilingual, money, ratio
 
 
 def _closed(scope: ReportScope):
@@ -81,8 +81,5 @@ def win_rate_by_customer_type(scope: ReportScope) -> list[dict]:
 
 
 def win_rate_by_rep(scope: ReportScope) -> list[dict]:
-    return _win_rate_by(
-        scope,
-        OWNER_COLUMNS,
-        lambda r: person_name(r["owner__first_name"], r["owner__last_name"], r["owner__username"]),
-    )
+    people = scope.people()
+    return _win_rate_by(scope, ("owner_id",), lambda r: people.get(r["owner_id"], ""))
