@@ -1,0 +1,171 @@
+"""The scope every report query works in: who asks, which deals, which period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from opportunities.models import Opportunity, Stage, StageChange
+
+from ..periods import Period
+
+if TYPE_CHECKING:
+    from accounts.models import Team, User
+
+    from ..filters import ReportFilter
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+
+
+def money(value) -> Decimal:
+    """An SQL sum as a Decimal to the cent (SQLite hands back floats for decimal arithmetic)."""
+    if value is None:
+        return ZERO.quantize(CENT)
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ratio(part, whole) -> Decimal | None:
+    """part / whole as a percentage with one decimal; None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def person_name(first: str | None, last: str | None, username: str | None) -> str:
+    """The same name `User.__str__` shows, from grouped columns."""
+    full = f"{first or ''} {last or ''}".strip()
+    return full or (username or "")
+
+
+def bilingual(name: str | None, name_en: str | None) -> str:
+    """Admin-configured names (sources, loss reasons) in the active language."""
+    if (get_language() or "").lower().startswith("en") and name_en:
+        return name_en
+    return name or ""
+
+
+OWNER_COLUMNS = ("owner_id", "owner__first_name", "owner__last_name", "owner__username")
+
+
+@dataclass
+class ReportScope:
+    """Who is asking, the deals they may see after the filters, and the period."""
+
+    user: User
+    period: Period
+    now: datetime
+    stages: list[Stage]
+    deal_q: Q = field(default_factory=Q)
+    change_q: Q = field(default_factory=Q)
+    team: Team | None = None
+    rep: User | None = None
+
+    def deals(self) -> QuerySet[Opportunity]:
+        return Opportunity.objects.visible_to(self.user).filter(self.deal_q)
+
+    def stage_changes(self) -> QuerySet[StageChange]:
+        return StageChange.objects.visible_to(self.user).filter(self.change_q)
+
+    @property
+    def open_stages(self) -> list[Stage]:
+        return [s for s in self.stages if s.outcome == Stage.Outcome.OPEN]
+
+    @property
+    def first_stage(self) -> Stage | None:
+        active = [s for s in self.open_stages if s.is_active] or self.open_stages
+        return active[0] if active else None
+
+    def stage(self, pk) -> Stage | None:
+        return next((s for s in self.stages if s.pk == pk), None)
+
+    def people(self) -> dict[int, str]:
+        """Names of the users this user may see, by id (one small query, cached for the request).
+
+        Grouped report queries group by owner id alone and take names from here, so the big
+        scans never join the user table.
+        """
+        if not hasattr(self, "_people"):
+            from accounts.models import visible_users
+
+            rows = visible_users(self.user).values_list("pk", "first_name", "last_name", "username")
+            self._people = {pk: person_name(first, last, username) for pk, first, last, username in rows}
+        return self._people
+
+    @property
+    def shows_people(self) -> bool:
+        """Leaders and admins compare people; a rep's reports are about themselves."""
+        return bool(self.user.is_admin or self.user.is_leader)
+
+    def target_q(self) -> Q:
+        """Which quotas make the target of what is on screen.
+
+        A chosen rep: their own quota. A chosen team, a leader's teams, or all teams for an
+        admin: the team quotas, falling back to the sum of the members' quotas in a month
+        with no team quota (see `forecast.targets_by_month`). A rep: their own quota.
+        """
+        if self.rep is not None:
+            return Q(user=self.rep)
+        if self.team is not None:
+            return Q(team=self.team) | Q(user__team=self.team)
+        if self.user.is_admin:
+            return Q()
+        if self.user.is_leader:
+            return Q(team__leader=self.user) | Q(user__team__leader=self.user)
+        return Q(user=self.user)
+
+
+def build_scope(user: User, filterset: ReportFilter | None, period: Period, now: datetime | None = None) -> ReportScope:
+    """One query: the stages (names, order, thresholds) every report needs."""
+    stages = list(Stage.objects.order_by("order"))
+    scope = ReportScope(user=user, period=period, now=now or timezone.now(), stages=stages)
+    if filterset is not None:
+        scope.deal_q = filterset.scope_q()
+        scope.change_q = filterset.scope_q("opportunity__")
+        scope.team = filterset.value("team")
+        scope.rep = filterset.value("rep")
+    return scope
+
+
+class Median(Aggregate):
+    """The median as one SQL aggregate (PostgreSQL's ordered-set PERCENTILE_CONT)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def medians_by(qs: QuerySet, group: str | None, field: str) -> dict:
+    """Median of `field` per value of `group` (None: one median for all rows), in one query.
+
+    PostgreSQL computes it with PERCENTILE_CONT; SQLite, which has no such aggregate, picks the
+    middle row(s) of each group with window functions and averages those (at most two per group).
+    """
+    if connection.vendor == "postgresql":
+        if group is None:
+            value = qs.aggregate(median=Median(field))["median"]
+            return {} if value is None else {None: Decimal(str(value))}
+        rows = qs.values(group).annotate(median=Median(field)).order_by()
+        return {r[group]: Decimal(str(r["median"])) for r in rows if r["median"] is not None}
+    partition = [F(group)] if group else []
+    middles = (
+        qs.annotate(
+            _position=Window(RowNumber(), partition_by=partition or None, order_by=[F(field).asc(), F("pk").asc()]),
+            _rows=Window(Count("pk"), partition_by=partition or None),
+        )
+        .filter(_position__gte=(F("_rows") + 1) / 2, _position__lte=(F("_rows") + 2) / 2)
+        .values_list(group or "pk", field)
+    )
+    found: dict = {}
+    for key, value in middles:
+        found.setdefault(key if group else None, []).append(Decimal(str(value)))
+    return {k: sum(v) / len(v) for k, v in found.items()}

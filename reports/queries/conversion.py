@@ -1,0 +1,134 @@
+"""Conversion and velocity, from the stage-change history (quick wins left out, seed 004)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Case, Count, F, Max, Min, Q, Sum, Value, When
+
+from opportunities.models import Stage
+
+from .base import ReportScope, medians_by, ratio
+
+DAYS = Decimal("0.1")
+
+
+def _days(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(DAYS, rounding=ROUND_HALF_UP)
+
+
+def _history(scope: ReportScope):
+    return scope.stage_changes().filter(opportunity__is_quick_win=False)
+
+
+def conversion_rows(scope: ReportScope) -> list[dict]:
+    """For each open stage: deals that entered it in the period, how many went on, how many won.
+
+    "Went on" means the deal later entered a stage further along the path (the next stage,
+    or beyond it by a skip, or won); "won" means the deal is won now. Deals are counted once
+    per stage however often they re-entered it.
+
+    One query: the history since the period began is grouped per deal (first entry into each
+    stage in the period, last move further along), then counted per stage.
+    """
+    stages = scope.open_stages
+    if not stages:
+        return []
+    history = _history(scope)
+    if scope.period.start_at:
+        history = history.filter(changed_at__gte=scope.period.start_at)
+    in_period = Q(changed_at__lt=scope.period.end_at) if scope.period.end_at else Q()
+    per_deal: dict = {
+        "now_won": Max(Case(When(opportunity__stage__outcome=Stage.Outcome.WON, then=Value(1)), default=Value(0)))
+    }
+    totals: dict = {}
+    for stage in stages:
+        further = [s.pk for s in scope.stages if s.outcome != Stage.Outcome.LOST and s.order > stage.order]
+        entry, onward = f"entry_{stage.pk}", f"onward_{stage.pk}"
+        per_deal[entry] = Min("changed_at", filter=Q(to_stage_id=stage.pk) & in_period)
+        per_deal[onward] = Max("changed_at", filter=Q(to_stage_id__in=further))
+        entered = Q(**{f"{entry}__isnull": False})
+        totals[f"entered_{stage.pk}"] = Count("opportunity_id", filter=entered)
+        totals[f"advanced_{stage.pk}"] = Count("opportunity_id", filter=entered & Q(**{f"{onward}__gt": F(entry)}))
+        totals[f"won_{stage.pk}"] = Count("opportunity_id", filter=entered & Q(now_won=1))
+    counts = history.values("opportunity_id").annotate(**per_deal).order_by().aggregate(**totals)
+    rows = []
+    for stage in stages:
+        entered = counts[f"entered_{stage.pk}"] or 0
+        if not stage.is_active and not entered:
+            continue
+        advanced, won = counts[f"advanced_{stage.pk}"] or 0, counts[f"won_{stage.pk}"] or 0
+        rows.append(
+            {
+                "stage_id": stage.pk,
+                "stage": str(stage),
+                "entered": entered,
+                "advanced": advanced,
+                "won": won,
+                "advance_rate": ratio(advanced, entered),
+                "win_rate": ratio(won, entered),
+            }
+        )
+    return rows
+
+
+def stage_duration_rows(scope: ReportScope) -> list[dict]:
+    """Average and median days spent in each open stage, from the moves out of it in the period.
+
+    Two queries: the averages, and the medians (`medians_by`).
+    """
+    exits = _history(scope).filter(scope.period.q("changed_at"), from_stage_id__in=[s.pk for s in scope.open_stages])
+    averages = {
+        row["from_stage_id"]: row
+        for row in exits.values("from_stage_id")
+        .annotate(moves=Count("pk"), average=Avg("days_in_previous_stage"))
+        .order_by()
+    }
+    medians = medians_by(exits, "from_stage_id", "days_in_previous_stage")
+    rows = []
+    for stage in scope.open_stages:
+        row = averages.get(stage.pk, {})
+        if not stage.is_active and not row:
+            continue
+        rows.append(
+            {
+                "stage_id": stage.pk,
+                "stage": str(stage),
+                "moves": row.get("moves", 0),
+                "average_days": _days(row.get("average")),
+                "median_days": _days(medians.get(stage.pk)),
+            }
+        )
+    return rows
+
+
+def outcome_summary(scope: ReportScope) -> dict:
+    """Win rate of the deals closed in the period, and the average sales cycle of those won.
+
+    The cycle of a won deal is the sum of the days it spent in each stage before winning
+    (its stage-change history from creation to the win). One query each.
+    """
+    closed = scope.deals().in_stage_statistics().filter(scope.period.q("closed_at"))
+    counts = closed.aggregate(
+        won=Count("pk", filter=Q(stage__outcome=Stage.Outcome.WON)),
+        lost=Count("pk", filter=Q(stage__outcome=Stage.Outcome.LOST)),
+    )
+    cycle = (
+        _history(scope)
+        .filter(
+            scope.period.q("opportunity__closed_at"),
+            opportunity__stage__outcome=Stage.Outcome.WON,
+        )
+        .aggregate(days=Sum("days_in_previous_stage"), deals=Count("opportunity_id", distinct=True))
+    )
+    average_cycle = None
+    if cycle["deals"]:
+        average_cycle = _days(Decimal(str(cycle["days"] or 0)) / cycle["deals"])
+    return {
+        "won": counts["won"],
+        "lost": counts["lost"],
+        "closed": counts["won"] + counts["lost"],
+        "win_rate": ratio(counts["won"], counts["won"] + counts["lost"]),
+        "cycle_deals": cycle["deals"],
+        "average_cycle_days": average_cycle,
+    }

@@ -1,0 +1,90 @@
+"""The pure parts: rows to plotly figures, and period keys to dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import plotly.graph_objects as go
+
+from reports import charts
+from reports.periods import resolve_period
+from reports.queries.forecast import _row, forecast_months
+
+
+def test_funnel_figure_is_a_plotly_funnel_of_the_open_amount_per_stage():
+    rows = [
+        {"stage": "A", "count": 2, "amount": Decimal("300.00"), "weighted": Decimal("60.00")},
+        {"stage": "B", "count": 1, "amount": Decimal("100.00"), "weighted": Decimal("50.00")},
+    ]
+    figure = go.Figure(charts.funnel_figure(rows).to_plotly_json())  # validates against plotly's schema
+    trace = figure.data[0]
+    assert trace.type == "funnel"
+    assert list(trace.y) == ["A", "B"] and list(trace.x) == [300.0, 100.0]
+    assert [list(c) for c in trace.customdata] == [[2, 60.0], [1, 50.0]]
+
+
+def test_forecast_figure_stacks_won_and_weighted_under_the_target_line():
+    months = [
+        {"month": date(2025, 5, 1), "won": Decimal("10"), "weighted": Decimal("5"), "commit": Decimal("3"),
+         "best_case": Decimal("20"), "target": Decimal("40")},
+    ]
+    figure = charts.forecast_figure(months)
+    names = [t.name for t in figure.data]
+    assert names == ["Won", "Weighted pipeline", "Commit", "Best case", "Target"]
+    assert figure.layout.barmode == "stack"
+    assert figure.data[2].y == (13.0,) and figure.data[3].y == (30.0,) and figure.data[4].y == (40.0,)
+    assert figure.data[0].x == ("2025-05",)
+
+
+def test_openers_figure_draws_quadrant_lines_at_the_averages():
+    rows = [
+        {"rep": "A", "new_count": 10, "conversion_rate": Decimal("20.0")},
+        {"rep": "B", "new_count": 2, "conversion_rate": Decimal("80.0")},
+    ]
+    figure = charts.openers_converters_figure(rows)
+    vertical, horizontal = figure.layout.shapes
+    assert vertical.x0 == 6 and horizontal.y0 == 50
+    assert list(figure.data[0].text) == ["A", "B"]
+
+
+def test_openers_figure_without_reps_has_no_lines():
+    assert charts.openers_converters_figure([]).layout.shapes == ()
+
+
+def test_ranked_bars_put_the_first_row_on_top():
+    figure = charts.loss_reasons_figure([{"reason": "Price", "count": 3}, {"reason": "Timing", "count": 1}])
+    assert list(figure.data[0].y) == ["Timing", "Price"]
+
+
+def test_forecast_verdict_answers_seed_004s_question():
+    def verdict(won, weighted, best, target):
+        return _row(month=None, is_past=False, weighted=Decimal(weighted), best_case=Decimal(best),
+                    commit=Decimal(0), won=Decimal(won), target=Decimal(target))["verdict"]
+
+    assert verdict(0, 0, 0, 0) == "no_target"
+    assert verdict(100, 0, 0, 100) == "made"
+    assert verdict(50, 50, 60, 100) == "on_track"
+    assert verdict(50, 20, 60, 100) == "push"  # enough if the deals move down the funnel
+    assert verdict(50, 20, 40, 100) == "new_deals"  # not enough even if everything closes
+
+
+def test_periods_are_calendar_ranges_with_an_exclusive_end():
+    today = date(2025, 5, 15)
+    assert (resolve_period("this_quarter", today).start, resolve_period("this_quarter", today).end) == (
+        date(2025, 4, 1),
+        date(2025, 7, 1),
+    )
+    assert resolve_period("last_quarter", today).start == date(2025, 1, 1)
+    assert resolve_period("last_month", today).end == date(2025, 5, 1)
+    assert resolve_period("last_12_months", today).start == date(2024, 6, 1)
+    assert resolve_period("this_year", date(2025, 12, 31)).end == date(2026, 1, 1)
+    assert resolve_period("bogus", today).key == "this_quarter"
+    assert resolve_period("all", today).months() == []
+    assert resolve_period("this_quarter", today).months() == [date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)]
+
+
+def test_forecast_covers_the_quarter_and_six_months_ahead():
+    assert forecast_months(date(2025, 5, 15))[0] == date(2025, 4, 1)
+    assert forecast_months(date(2025, 5, 15))[-1] == date(2025, 10, 1)
+    assert len(forecast_months(date(2025, 4, 2))) == 6
