@@ -98,6 +98,9 @@ if not DEBUG and "DATABASE_URL" not in env:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The pages run many short aggregates; JIT compilation costs more than it saves on them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker and the web process share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
