@@ -96,3 +96,11 @@ class EmailOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_kind_display()}"
+
+    @classmethod
+    def set_for(cls, user: User, *, emailed_kinds) -> None:
+        """Keep exactly the kinds not in `emailed_kinds` opted out."""
+        wanted = set(emailed_kinds)
+        unwanted = [k for k in Notification.Kind.values if k not in wanted]
+        cls.objects.filter(user=user).exclude(kind__in=unwanted).delete()
+        cls.objects.bulk_create([cls(user=user, kind=k) for k in unwanted], ignore_conflicts=True)
