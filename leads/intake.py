@@ -19,7 +19,7 @@ from django.core.validators import RegexValidator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -142,7 +142,7 @@ def intake_form(request: HttpRequest) -> HttpResponse:
         return render(request, "intake/form.html", {"form": IntakeForm()})
     if rate_limited(request):
         form = IntakeForm()
-        error = _t("Too many submissions from your address. Please try again later.")
+        error = gettext("Too many submissions from your address. Please try again later.")
         return render(request, "intake/form.html", {"form": form, "page_error": error}, status=429)
     form = IntakeForm(request.POST)
     if form.is_spam:
@@ -178,7 +178,7 @@ def intake_submit(request: HttpRequest) -> HttpResponse:
     if request.method == "OPTIONS":
         return _cors(HttpResponse(status=204))
     if rate_limited(request):
-        error = _t("Too many submissions from your address. Please try again later.")
+        error = gettext("Too many submissions from your address. Please try again later.")
         return _cors(JsonResponse({"ok": False, "errors": {"__all__": [error]}}, status=429))
     if request.content_type == "application/json":
         try:
@@ -186,12 +186,12 @@ def intake_submit(request: HttpRequest) -> HttpResponse:
         except (ValueError, UnicodeDecodeError):
             payload = None
         if not isinstance(payload, dict):
-            return _cors(JsonResponse({"ok": False, "errors": {"__all__": [_t("Send a JSON object.")]}}, status=400))
+            return _cors(JsonResponse({"ok": False, "errors": {"__all__": [gettext("Send a JSON object.")]}}, status=400))
         payload = {k: "" if v is None else str(v) for k, v in payload.items()}
     else:
         payload = request.POST
     form = IntakeForm(payload)
-    thanks = _t("Thank you! We will be in touch soon.")
+    thanks = gettext("Thank you! We will be in touch soon.")
     if form.is_spam:
         return _cors(JsonResponse({"ok": True, "message": thanks}, status=201))
     if not form.is_valid():

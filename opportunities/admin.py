@@ -1,7 +1,38 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApprovalRequest, Competitor, LossReason, Objection, Opportunity, Quota, Stage, StageChange
+from .models import (
+    ApprovalRequest,
+    Competitor,
+    LossReason,
+    Objection,
+    Opportunity,
+    Quota,
+    Stage,
+    StageChange,
+    StageMoveRefused,
+)
+
+
+def _move_action(stage: Stage):
+    """An admin action that moves the selected deals through `Opportunity.move_to`, rules and all."""
+
+    def action(modeladmin, request, queryset):
+        moved, refused = 0, []
+        for deal in queryset.select_related("stage"):
+            try:
+                deal.move_to(stage, by=request.user, note=gettext("Moved from the administration"))
+                moved += 1
+            except StageMoveRefused as exc:
+                refused.append(f"{deal}: {'; '.join(exc.reasons)}")
+        if moved:
+            modeladmin.message_user(request, gettext("%(n)d deal(s) moved to %(stage)s.") % {"n": moved, "stage": stage})
+        for line in refused:
+            modeladmin.message_user(request, line, level=messages.WARNING)
+
+    action.__name__ = f"move_to_stage_{stage.pk}"
+    return action, action.__name__, gettext("Move selected deals to “%(stage)s”") % {"stage": stage}
 
 
 @admin.register(Stage)
@@ -99,6 +130,14 @@ class OpportunityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Lost needs a loss reason per deal, so it is done on the deal page, not in bulk.
+        for stage in Stage.objects.active().exclude(outcome=Stage.Outcome.LOST):
+            action = _move_action(stage)
+            actions[action[1]] = action
+        return actions
 
 
 @admin.register(ApprovalRequest)

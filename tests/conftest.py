@@ -16,6 +16,36 @@ from opportunities.models import LossReason, Stage
 from .factories import TeamFactory, UserFactory
 
 
+def ensure_default_process() -> None:
+    """Recreate what the data migrations seed (stages, loss reasons, lead sources, role groups).
+
+    Transactional tests (live server, concurrency, real workers) flush the database when they
+    end, taking the migrated defaults with them; this puts them back for the next one.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from leads.models import LeadSource
+
+    if not Stage.objects.exists():
+        importlib.import_module("opportunities.migrations.0002_default_process").create(apps, None)
+    if not LeadSource.objects.exists():
+        importlib.import_module("leads.migrations.0003_default_sources").create(apps, None)
+    importlib.import_module("accounts.migrations.0002_role_groups").create(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_process(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        ensure_default_process()
+
+
 @pytest.fixture(autouse=True)
 def _english(settings):
     """Tests read English text unless a test switches language itself."""
@@ -112,3 +142,10 @@ def admin_client_(admin_user) -> Client:
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A reused test database may have been flushed by a transactional test: restore defaults."""
+    with django_db_blocker.unblock():
+        ensure_default_process()

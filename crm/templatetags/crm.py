@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
-from django.urls import resolve
 from django.utils.formats import number_format
 
 register = template.Library()
@@ -37,15 +36,14 @@ def percent(value) -> str:
 
 @register.simple_tag(takes_context=True)
 def nav_active(context, name: str) -> str:
-    request = context.get("request")
-    if request is None:
+    """"active" for the header item of the current section (the board is its own section)."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    if match is None:
         return ""
-    try:
-        match = resolve(request.path_info)
-    except Exception:
-        return ""
-    current = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
-    if current == name or (":" in name and match.namespace == name.split(":")[0] and name.endswith(":list")
-                           and current != "opportunities:board"):
+    current = match.view_name
+    if current == name:
+        return "active"
+    namespace = name.split(":")[0]
+    if name.endswith(":list") and match.namespace == namespace and current != "opportunities:board":
         return "active"
     return ""

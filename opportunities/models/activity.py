@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.scoping import owner_scope
@@ -113,9 +113,9 @@ class Activity(models.Model):
         (and a deal's next step) up to date. Logging on a deal ends a stale episode.
         """
         if (opportunity is None) == (lead is None):
-            raise ValidationError(_t("A follow-up belongs to exactly one lead or opportunity."))
+            raise ValidationError(gettext("A follow-up belongs to exactly one lead or opportunity."))
         if not (summary or "").strip():
-            raise ValidationError({"summary": _t("Describe what happened.")})
+            raise ValidationError({"summary": gettext("Describe what happened.")})
         occurred_at = occurred_at or timezone.now()
         with transaction.atomic():
             activity = cls.objects.create(

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.scoping import owner_scope
@@ -120,12 +120,12 @@ class ApprovalRequest(models.Model):
                 .get(pk=opportunity.pk)
             )
             if deal.stage_id == stage.pk:
-                raise StageMoveRefused([_t("The deal is already in this stage.")])
+                raise StageMoveRefused([gettext("The deal is already in this stage.")])
             if not deal.needs_approval_for(stage):
-                raise ValidationError(_t("This deal needs no approval for this stage; move it directly."))
+                raise ValidationError(gettext("This deal needs no approval for this stage; move it directly."))
             approval = deal.approval_requirement(stage, by=by)
             if approval is None:
-                raise ValidationError(_t("No approval is needed from you for this deal; move it directly."))
+                raise ValidationError(gettext("No approval is needed from you for this deal; move it directly."))
             others = [r for r in deal.requirements_for(stage, by=by) if r != approval]
             if others:
                 raise StageMoveRefused(others)
@@ -134,7 +134,7 @@ class ApprovalRequest(models.Model):
                 if pending.stage_id == stage.pk:
                     return pending
                 raise ValidationError(
-                    _t("An approval request for “%(stage)s” is already pending.") % {"stage": pending.stage}
+                    gettext("An approval request for “%(stage)s” is already pending.") % {"stage": pending.stage}
                 )
             try:
                 with transaction.atomic():
@@ -156,9 +156,9 @@ class ApprovalRequest(models.Model):
             .get(pk=self.pk)
         )
         if not request.opportunity.can_approve(by):
-            raise PermissionDenied(_t("Only the team leader of the deal's owner can decide this request."))
+            raise PermissionDenied(gettext("Only the team leader of the deal's owner can decide this request."))
         if not request.is_pending:
-            raise ValidationError(_t("This request has already been decided."))
+            raise ValidationError(gettext("This request has already been decided."))
         return request
 
     def approve(self, by: User, comment: str = "") -> StageChange:
@@ -177,7 +177,7 @@ class ApprovalRequest(models.Model):
             request.decision_comment = (comment or "").strip()
             request.amount = max(request.amount, deal.amount)
             request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "amount"])
-            note = _t("Approved by %(leader)s.") % {"leader": by}
+            note = gettext("Approved by %(leader)s.") % {"leader": by}
             if request.decision_comment:
                 note = f"{note} {request.decision_comment}"
             change = deal.move_to(request.stage, by, note=note, now=now)
@@ -192,7 +192,7 @@ class ApprovalRequest(models.Model):
 
         comment = (comment or "").strip()
         if not comment:
-            raise ValidationError({"comment": _t("Tell the rep why the request is rejected.")})
+            raise ValidationError({"comment": gettext("Tell the rep why the request is rejected.")})
         with transaction.atomic():
             request = self._lock_pending(by)
             request.status = self.Status.REJECTED
@@ -213,9 +213,9 @@ class ApprovalRequest(models.Model):
                 pk=self.pk
             )
             if by.pk not in (request.requested_by_id, request.opportunity.owner_id) and not by.is_admin:
-                raise PermissionDenied(_t("Only the requester can withdraw this request."))
+                raise PermissionDenied(gettext("Only the requester can withdraw this request."))
             if not request.is_pending:
-                raise ValidationError(_t("This request has already been decided."))
+                raise ValidationError(gettext("This request has already been decided."))
             request.status = self.Status.CANCELLED
             request.decided_by = by
             request.decided_at = timezone.now()

@@ -18,7 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import BuyingStage, Urgency, ValueTier
@@ -313,23 +313,23 @@ class Opportunity(models.Model):
         """
         missing: list[str] = []
         if not stage.is_active:
-            missing.append(_t("The stage “%(stage)s” is no longer in use.") % {"stage": stage})
+            missing.append(gettext("The stage “%(stage)s” is no longer in use.") % {"stage": stage})
         if stage.requires_budget and not (self.budget_confirmed and self.budget_amount is not None):
-            missing.append(_t("Confirm the customer's budget (amount and the confirmed box)."))
+            missing.append(gettext("Confirm the customer's budget (amount and the confirmed box)."))
         if stage.requires_timeline and not (self.timeline_confirmed and self.expected_close_date):
-            missing.append(_t("Confirm the purchase timeline (expected close date and the confirmed box)."))
+            missing.append(gettext("Confirm the purchase timeline (expected close date and the confirmed box)."))
         if stage.requires_follow_up and not (self.pk and self.activities.exists()):
-            missing.append(_t("Log at least one follow-up with the customer."))
+            missing.append(gettext("Log at least one follow-up with the customer."))
         if stage.requires_need and not self.need_description.strip():
-            missing.append(_t("Describe the customer's need."))
+            missing.append(gettext("Describe the customer's need."))
         if stage.requires_decision_maker and not self.has_decision_maker():
-            missing.append(_t("Add a contact whose buying role is decision maker."))
+            missing.append(gettext("Add a contact whose buying role is decision maker."))
         if stage.requires_amount and not self.amount > 0:
-            missing.append(_t("Enter an amount above zero."))
+            missing.append(gettext("Enter an amount above zero."))
         if stage.requires_close_date and not self.expected_close_date:
-            missing.append(_t("Set the close date."))
+            missing.append(gettext("Set the close date."))
         if stage.requires_loss_reason and not (loss_reason or self.loss_reason_id):
-            missing.append(_t("Choose a loss reason."))
+            missing.append(gettext("Choose a loss reason."))
         approval = self.approval_requirement(stage, by=by)
         if approval:
             missing.append(approval)
@@ -338,7 +338,7 @@ class Opportunity(models.Model):
     def approval_requirement(self, stage: Stage, *, by: User | None = None) -> str | None:
         """The leader-approval requirement for `stage` when it is unmet for `by`, else None."""
         if self.needs_approval_for(stage) and not self.can_approve(by) and not self.is_approved_for(stage):
-            return _t("Deals of %(threshold)s or more need the team leader's approval for this stage.") % {
+            return gettext("Deals of %(threshold)s or more need the team leader's approval for this stage.") % {
                 "threshold": f"{stage.approval_threshold:,.0f}"
             }
         return None
@@ -389,13 +389,11 @@ class Opportunity(models.Model):
         """
         now = now or timezone.now()
         with transaction.atomic():
-            deal = (
-                Opportunity.objects.select_for_update(of=("self",))
-                .select_related("stage", "owner__team", "primary_contact")
-                .get(pk=self.pk)
-            )
+            # Lock the bare row: with joins, PostgreSQL re-checks a concurrently updated row
+            # against the joined rows of the old version and would drop it from the result.
+            deal = Opportunity.objects.select_for_update().get(pk=self.pk)
             if deal.stage_id == stage.pk:
-                raise StageMoveRefused([_t("The deal is already in this stage.")])
+                raise StageMoveRefused([gettext("The deal is already in this stage.")])
             reasons = deal.requirements_for(stage, by=by, loss_reason=loss_reason)
             if reasons:
                 raise StageMoveRefused(reasons)
@@ -471,9 +469,9 @@ class Opportunity(models.Model):
     def start_follow_on(self, by: User, *, kind: str = Kind.REPEAT, name: str = "", amount=None) -> Opportunity:
         """Seed 001 stage 4: a won customer spawns repeat, upsell or renewal business."""
         if self.stage.outcome != Stage.Outcome.WON:
-            raise ValidationError(_t("Only a won deal can start a follow-on opportunity."))
+            raise ValidationError(gettext("Only a won deal can start a follow-on opportunity."))
         if kind not in (self.Kind.REPEAT, self.Kind.UPSELL, self.Kind.RENEWAL):
-            raise ValidationError(_t("A follow-on is a repeat purchase, an upsell or a renewal."))
+            raise ValidationError(gettext("A follow-on is a repeat purchase, an upsell or a renewal."))
         deal = Opportunity.open_new(
             by=by,
             owner=self.owner,

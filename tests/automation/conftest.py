@@ -52,24 +52,11 @@ def large_deal(owner, stages, amount="2000000"):
     )
 
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL: concurrent writers on separate connections (SQLite serialises them)",
-)
+def requires_postgres(test):
+    """Concurrency tests: real row locks and several connections (CI runs them on PostgreSQL)."""
+    test = pytest.mark.concurrency(test)
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: concurrent writers on separate connections (SQLite serialises them)",
+    )(test)
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _restore_migration_data_after_flushes(django_db_setup, django_db_blocker):
-    """Transactional tests end with a flush, which empties the data migrations' rows (stages,
-    sources, scoring rules). Put them back at the end of the session so that a re-used test
-    database (--reuse-db) starts the next run complete."""
-    yield
-    from django.db import connections
-
-    from opportunities.models import Stage
-
-    with django_db_blocker.unblock():
-        for conn in connections.all():
-            content = getattr(conn, "_test_serialized_contents", None)
-            if content and not Stage.objects.using(conn.alias).exists():
-                conn.creation.deserialize_db_from_string(content)

@@ -66,7 +66,7 @@ def wait_for(predicate, timeout: float = 20.0) -> bool:
 
 
 @pytest.mark.broker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_worker_consumes_the_stale_scan_from_redis_and_notifies(rep, stages, redis_worker, mailoutbox):
     deal = idle_deal(rep, days=9, stage=stages[1], name="Broker ERP")
     with transaction.atomic():

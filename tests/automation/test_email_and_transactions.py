@@ -24,7 +24,7 @@ class Boom(Exception):
     pass
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_notification_made_in_a_transaction_that_rolls_back_is_never_emailed(rep, mailoutbox):
     with pytest.raises(Boom), transaction.atomic():
         notify(draft(rep))
@@ -37,7 +37,7 @@ def test_a_notification_made_in_a_transaction_that_rolls_back_is_never_emailed(r
     assert len(mailoutbox) == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_scan_inside_a_rolled_back_transaction_enqueues_nothing(rep, stages, mailoutbox):
     from notifications.reminders import scan_stale
 

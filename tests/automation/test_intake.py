@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from leads.models import AssignmentRule, Lead, LeadEvent
+from leads.models import AssignmentRule, Lead, LeadAutomationSettings, LeadEvent, ScoringRule
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,10 @@ def test_the_form_page_is_public_and_embeddable(anon):
 def test_a_valid_submission_creates_a_website_lead_ready_for_routing(
     anon, team, rep, django_capture_on_commit_callbacks
 ):
+    ScoringRule.objects.all().delete()
+    ScoringRule.objects.create(name="Form", criterion="event", value="form_submission", points=20)
+    ScoringRule.objects.create(name="Enterprise", criterion="customer_type", value="enterprise", points=10)
+    LeadAutomationSettings.objects.update_or_create(pk=1, defaults={"ready_threshold": 30})
     AssignmentRule.objects.create(name="Website → East", team=team)
     with django_capture_on_commit_callbacks(execute=True):
         response = anon.post(reverse("intake:form"), GOOD)
@@ -48,7 +52,7 @@ def test_a_valid_submission_creates_a_website_lead_ready_for_routing(
     assert (lead.name, lead.company, lead.source.code) == ("Wang Fang", "Hangzhou Robotics", "website")
     assert lead.notes == "We need a CRM for 40 reps"
     assert list(lead.events.values_list("kind", flat=True)) == [LeadEvent.Kind.FORM_SUBMISSION]
-    # The shipped rules: form submission 20 + enterprise 10 reach the default threshold of 30.
+    # form submission 20 + enterprise 10 reach the threshold of 30
     assert lead.score == 30 and lead.ready_for_sales_at is not None
     assert (lead.team, lead.owner) == (team, rep)
 

@@ -145,7 +145,7 @@ def test_scoring_rules_validate_their_value(db):
 
 
 @requires_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_assignments_share_the_round_robin_fairly(rules, team, rep, teammate):
     AssignmentRule.objects.create(name="All → East", team=team)
     leads = [LeadFactory(owner=None) for _ in range(24)]
@@ -171,3 +171,17 @@ def test_concurrent_assignments_share_the_round_robin_fairly(rules, team, rep, t
     counts = Counter(Lead.objects.values_list("owner", flat=True))
     assert counts == {rep.pk: 12, teammate.pk: 12}
     assert User.objects.get(pk=rep.pk).leads.count() == 12
+
+
+def test_the_shipped_defaults_make_an_enterprise_web_form_ready_at_once(db):
+    """The data migration's rules (re-applied here: a flushed test database may lack them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("leads.migrations.0005_issue5_default_scoring").create(apps, None)
+    lead = LeadFactory(owner=None, customer_type="enterprise")
+    record_event(lead, "form_submission")
+    rescore_lead(lead.pk)
+    lead.refresh_from_db()
+    assert lead.score == 30 and lead.ready_for_sales_at is not None

@@ -129,7 +129,7 @@ def test_scan_queries_do_not_grow_with_the_data(rep, teammate, stages):
 
 
 @requires_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_scans_never_duplicate_a_reminder(rep, leader, stages):
     for _ in range(60):
         idle_deal(rep, days=20, stage=stages[1])

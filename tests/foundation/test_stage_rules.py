@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from customers.models import Contact
 from opportunities.models import ApprovalRequest, Opportunity, StageChange, StageMoveRefused
-
-from .factories import ActivityFactory, ContactFactory, OpportunityFactory
+from tests.factories import ActivityFactory, ContactFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 

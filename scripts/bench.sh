@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Seed a fresh PostgreSQL database with `seed_demo --scale N` and time every page and job.
+#   scripts/bench.sh [N]          (default 100000 opportunities, 1,000,000 follow-ups)
+# BENCH_DATABASE_URL overrides the database; BENCH_REUSE=1 keeps an already seeded one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+N="${1:-100000}"
+export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crm_bench}"
+export DEBUG=false SECRET_KEY=bench ALLOWED_HOSTS=testserver
+DB="${DATABASE_URL##*/}"
+BASE="${DATABASE_URL%/*}/postgres"
+PY=.venv/bin/python
+if [ "${BENCH_REUSE:-0}" = 1 ] && $PY manage.py shell -c "from opportunities.models import Opportunity as O; import sys; sys.exit(0 if O.objects.count() >= $N else 1)" 2>/dev/null; then
+  echo "Reusing $DB"
+else
+  psql "$BASE" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  $PY manage.py migrate --noinput -v0
+  time $PY manage.py seed_demo --scale "$N"
+  psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
+fi
+$PY manage.py collectstatic --noinput -v0
+mkdir -p bench-results
+$PY manage.py bench --json "bench-results/bench-$N.json" "${@:2}"
