@@ -119,13 +119,14 @@ def test_scan_queries_do_not_grow_with_the_data(rep, teammate, stages):
     with CaptureQueriesContext(connection) as large:
         assert scan_stale(size=1000).created == 80
     assert len(large) == len(small)
-    # Bounded batches: each batch costs the same fixed number of queries.
+    # Bounded batches: a fixed id range per batch, and at most a fixed number of queries each
+    # (the range, the recipients not met yet, the insert; SQLite adds a look-up and a read-back).
     Notification.objects.all().delete()
     with CaptureQueriesContext(connection) as batched:
         result = scan_stale(size=10)
-    assert result.batches == 5 and result.created == 90
-    per_batch = (len(batched) - 1) / result.batches
-    assert per_batch == 5
+    assert result.created == 90 and result.batches >= 5
+    per_batch = 3 if connection.vendor == "postgresql" else 5
+    assert len(batched) <= 2 + per_batch * result.batches
 
 
 @requires_postgres
@@ -153,4 +154,4 @@ def test_two_concurrent_scans_never_duplicate_a_reminder(rep, leader, stages):
     assert errors == []
     assert stale_notes(recipient=rep).count() == 60
     assert stale_notes(recipient=leader).count() == 60
-    assert sum(results) >= 120  # each new key counted by at least one run; none inserted twice
+    assert sum(results) == 120  # every reminder inserted by exactly one of the four runs
