@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .automation_admin import LeadEventInline
 from .models import Lead, LeadSource
 
 
@@ -17,6 +18,7 @@ class LeadAdmin(admin.ModelAdmin):
     list_filter = ("status", "source", "team", "customer_type", "industry", "region")
     search_fields = ("name", "company", "email", "phone")
     autocomplete_fields = ("owner",)
-    readonly_fields = ("opportunity", "converted_at", "created_at", "last_activity_at")
+    readonly_fields = ("opportunity", "converted_at", "created_at", "last_activity_at", "ready_for_sales_at")
     list_select_related = ("source", "owner", "team")
     date_hierarchy = "created_at"
+    inlines = [LeadEventInline]

@@ -1,7 +1,13 @@
-"""Public web-to-lead intake (no sign-in); filled in by the automation work."""
+"""Public web-to-lead intake (no sign-in): the form page and the POST endpoint."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import intake
 
 app_name = "intake"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", intake.intake_form, name="form"),
+    path("thanks/", intake.intake_thanks, name="thanks"),
+    path("submit/", intake.intake_submit, name="submit"),
+]

@@ -102,6 +102,7 @@ class Lead(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     score = models.IntegerField(_("score"), default=0)
+    ready_for_sales_at = models.DateTimeField(_("ready for sales"), null=True, blank=True)
     disqualify_reason = models.TextField(_("disqualification reason"), blank=True)
 
     # BANT
@@ -329,3 +330,6 @@ class Lead(models.Model):
             lead.version += 1
             lead.save(update_fields=["status", "disqualify_reason", "version", "updated_at"])
         self.refresh_from_db()
+
+
+from .automation_models import *  # noqa: E402,F401,F403  (issue 5: events, scoring and assignment rules)

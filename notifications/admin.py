@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification
+from .models import EmailOptOut, Notification
 
 
 @admin.register(Notification)
@@ -8,5 +8,13 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("title", "recipient", "kind", "created_at", "read_at", "emailed_at")
     list_filter = ("kind",)
     search_fields = ("title", "recipient__username")
-    raw_id_fields = ("opportunity", "lead", "recipient")
+    raw_id_fields = ("opportunity", "lead", "recipient", "approval_request")
     list_select_related = ("recipient",)
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind")
+    list_filter = ("kind",)
+    search_fields = ("user__username",)
+    list_select_related = ("user",)

@@ -47,6 +47,15 @@ class Notification(models.Model):
         "opportunities.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    # The approval a leader decides from the notification list (approval kinds only).
+    approval_request = models.ForeignKey(
+        "opportunities.ApprovalRequest",
+        verbose_name=_("approval request"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     # What makes this notification unique, e.g. "stale:<deal>:<episode start>:<recipient>".
     dedup_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -63,3 +72,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class EmailOptOut(models.Model):
+    """A kind of notification the user does not want by email (absent: emailed).
+
+    Opting out is the exception, so the default of "every kind by email" needs no rows.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Notification.Kind.choices)
+
+    class Meta:
+        verbose_name = _("email opt-out")
+        verbose_name_plural = _("email opt-outs")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_email_opt_out_per_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"
+
+    @classmethod
+    def set_for(cls, user: User, *, emailed_kinds) -> None:
+        """Keep exactly the kinds not in `emailed_kinds` opted out."""
+        wanted = set(emailed_kinds)
+        unwanted = [k for k in Notification.Kind.values if k not in wanted]
+        cls.objects.filter(user=user).exclude(kind__in=unwanted).delete()
+        cls.objects.bulk_create([cls(user=user, kind=k) for k in unwanted], ignore_conflicts=True)

@@ -330,12 +330,36 @@ class Opportunity(models.Model):
             missing.append(gettext("Set the close date."))
         if stage.requires_loss_reason and not (loss_reason or self.loss_reason_id):
             missing.append(gettext("Choose a loss reason."))
-        if self.needs_approval_for(stage) and not self.can_approve(by) and not self.is_approved_for(stage):
-            missing.append(
-                gettext("Deals of %(threshold)s or more need the team leader's approval for this stage.")
-                % {"threshold": f"{stage.approval_threshold:,.0f}"}
-            )
+        approval = self.approval_requirement(stage, by=by)
+        if approval:
+            missing.append(approval)
         return missing
+
+    def approval_requirement(self, stage: Stage, *, by: User | None = None) -> str | None:
+        """The leader-approval requirement for `stage` when it is unmet for `by`, else None."""
+        if self.needs_approval_for(stage) and not self.can_approve(by) and not self.is_approved_for(stage):
+            return gettext("Deals of %(threshold)s or more need the team leader's approval for this stage.") % {
+                "threshold": f"{stage.approval_threshold:,.0f}"
+            }
+        return None
+
+    def request_approval(self, stage: Stage, by: User, note: str = ""):
+        """Large-deal approval (SPEC stage 3): ask the team leader to let the deal into `stage`.
+
+        See `ApprovalRequest.open_for`, which holds the rule.
+        """
+        from .approval import ApprovalRequest
+
+        return ApprovalRequest.open_for(self, stage, by=by, note=note)
+
+    def move_or_request_approval(self, stage: Stage, by: User, note: str = "", loss_reason: LossReason | None = None):
+        """What the board and the stage form call: move when allowed; when only the leader's
+        approval is missing, file an approval request instead. Returns the `StageChange` or
+        the `ApprovalRequest`; any other unmet requirement raises `StageMoveRefused`.
+        """
+        if self.approval_requirement(stage, by=by):
+            return self.request_approval(stage, by=by, note=note)
+        return self.move_to(stage, by, note=note, loss_reason=loss_reason)
 
     def stages_skipped_to(self, stage: Stage) -> int:
         """How many stages of the forward path a move jumps over (0 for a normal or backward move)."""

@@ -1,0 +1,25 @@
+"""The signed-in user's own profile: name, email address, language, email preferences."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .forms import ProfileForm
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        response = redirect("accounts:profile")
+        if user.language:
+            translation.activate(user.language)
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
+        messages.success(request, _("Your settings are saved."))
+        return response
+    return render(request, "accounts/profile.html", {"form": form})
