@@ -114,11 +114,8 @@ class ApprovalRequest(models.Model):
         from .opportunity import Opportunity, StageMoveRefused
 
         with transaction.atomic():
-            deal = (
-                Opportunity.objects.select_for_update(of=("self",))
-                .select_related("stage", "owner__team")
-                .get(pk=opportunity.pk)
-            )
+            # Lock the bare row (see Opportunity.move_to for why joins must stay out of it).
+            deal = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
             if deal.stage_id == stage.pk:
                 raise StageMoveRefused([gettext("The deal is already in this stage.")])
             if not deal.needs_approval_for(stage):

@@ -10,17 +10,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ..filters import BoardFilter
 from ..forms import MoveForm
-from ..models import LossReason, Opportunity, Stage, StageMoveRefused, weighted_amount_expr
+from ..models import ApprovalRequest, LossReason, Opportunity, Stage, StageMoveRefused, weighted_amount_expr
 from .common import active_stages, get_opportunity_for, is_htmx, safe_next
 
 CARDS_PER_COLUMN = 20
@@ -114,18 +116,27 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _move_outcome(deal: Opportunity, stage: Stage, form: MoveForm, user) -> tuple[bool, list[str], bool]:
-    """Try the move; return (moved, reasons, needs approval)."""
+def _move_outcome(deal: Opportunity, stage: Stage, form: MoveForm, user) -> tuple[bool, list[str], bool, object]:
+    """Try the move through `move_or_request_approval`.
+
+    Returns (moved, reasons, needs approval, approval request): a large deal whose only gap is
+    the leader's approval files a request instead of moving; any other gap is refused with the
+    full list of what the stage still requires.
+    """
+    note = form.cleaned_data.get("note") or ""
+    loss_reason = form.cleaned_data.get("loss_reason")
     try:
-        deal.move_to(
-            stage, user, note=form.cleaned_data.get("note") or "", loss_reason=form.cleaned_data.get("loss_reason")
-        )
-    except StageMoveRefused as refusal:
-        needs_approval = (
-            deal.needs_approval_for(stage) and not deal.can_approve(user) and not deal.is_approved_for(stage)
-        )
-        return False, refusal.reasons, needs_approval
-    return True, [], False
+        result = deal.move_or_request_approval(stage, user, note=note, loss_reason=loss_reason)
+    except StageMoveRefused:
+        reasons = deal.requirements_for(stage, by=user, loss_reason=loss_reason) or [
+            gettext("The deal is already in this stage.")
+        ]
+        return False, reasons, deal.approval_requirement(stage, by=user) is not None, None
+    except ValidationError as refusal:
+        return False, list(refusal.messages), False, None
+    if isinstance(result, ApprovalRequest):
+        return False, [], True, result
+    return True, [], False, None
 
 
 @require_http_methods(["GET", "POST"])
@@ -142,14 +153,20 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     form = MoveForm(request.POST)
     if not form.is_valid():
         if is_htmx(request):
-            return _board_response(request, deal, moved=False, reasons=_form_errors(form), needs_approval=False)
+            return _board_response(
+                request, deal, moved=False, reasons=_form_errors(form), needs_approval=False, approval=None
+            )
         return render(request, "opportunities/move.html", {"deal": deal, "form": form, "next": next_url})
     stage = form.cleaned_data["stage"]
-    moved, reasons, needs_approval = _move_outcome(deal, stage, form, request.user)
+    moved, reasons, needs_approval, approval = _move_outcome(deal, stage, form, request.user)
     if is_htmx(request):
-        return _board_response(request, deal, moved=moved, reasons=reasons, needs_approval=needs_approval)
+        return _board_response(
+            request, deal, moved=moved, reasons=reasons, needs_approval=needs_approval, approval=approval
+        )
     if moved:
         messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage})
+    elif approval is not None:
+        messages.info(request, approval_requested_message(deal, stage))
     else:
         messages.error(
             request,
@@ -163,7 +180,16 @@ def _form_errors(form: MoveForm) -> list[str]:
     return [str(e) for errors in form.errors.values() for e in errors]
 
 
-def _board_response(request: HttpRequest, deal: Opportunity, *, moved: bool, reasons, needs_approval) -> HttpResponse:
+def approval_requested_message(deal: Opportunity, stage: Stage) -> str:
+    return _(
+        "“%(deal)s” needs the team leader's approval to enter %(stage)s: the request has been sent, "
+        "and you will be notified of the decision."
+    ) % {"deal": deal, "stage": stage}
+
+
+def _board_response(
+    request: HttpRequest, deal: Opportunity, *, moved: bool, reasons, needs_approval, approval
+) -> HttpResponse:
     now = timezone.now()
     stages = active_stages()
     if moved:
@@ -187,6 +213,8 @@ def _board_response(request: HttpRequest, deal: Opportunity, *, moved: bool, rea
             "moved": moved,
             "reasons": reasons,
             "needs_approval": needs_approval,
+            "approval": approval,
+            "approval_message": approval_requested_message(deal, approval.stage) if approval else "",
             "columns": columns,
             "stages": stages,
             "now": now,

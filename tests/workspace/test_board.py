@@ -98,13 +98,35 @@ def test_moving_to_lost_requires_the_loss_reason(rep_client, rep, stages, loss_r
     assert deal.stage == stages[5] and deal.loss_reason == loss_reason
 
 
-def test_a_large_deal_says_it_needs_the_leaders_approval(rep_client, rep, stages):
+def test_a_large_deal_ready_but_for_approval_files_a_request_instead_of_moving(rep_client, rep, leader, stages):
+    from notifications.models import Notification
+    from opportunities.models import ApprovalRequest
+
     deal = ready_for_stage_2(OpportunityFactory(owner=rep, stage=stages[2], amount=Decimal("2000000")))
     deal.contacts.add(ContactFactory(customer=deal.customer, buying_role=Contact.BuyingRole.DECISION_MAKER))
     response = rep_client.post(reverse("opportunities:move", args=[deal.pk]), {"stage": stages[3].pk}, **HTMX)
     body = response.content.decode()
+    assert "approval-requested" in body and "the request has been sent" in body
+    deal.refresh_from_db()
+    assert deal.stage == stages[2]
+    request = ApprovalRequest.objects.get(opportunity=deal)
+    assert request.status == "pending" and request.stage == stages[3] and request.requested_by == rep
+    assert Notification.objects.filter(recipient=leader, kind="approval_requested").exists()
+    # moving again does not file a second request
+    rep_client.post(reverse("opportunities:move", args=[deal.pk]), {"stage": stages[3].pk}, **HTMX)
+    assert ApprovalRequest.objects.filter(opportunity=deal).count() == 1
+
+
+def test_a_large_deal_with_other_gaps_is_refused_and_told_it_will_also_need_approval(rep_client, rep, stages):
+    from opportunities.models import ApprovalRequest
+
+    deal = ready_for_stage_2(OpportunityFactory(owner=rep, stage=stages[2], amount=Decimal("2000000")))
+    response = rep_client.post(reverse("opportunities:move", args=[deal.pk]), {"stage": stages[3].pk}, **HTMX)
+    body = response.content.decode()
+    assert "Add a contact whose buying role is decision maker." in body
     assert "need the team leader&#x27;s approval" in body
     assert "This move needs your team leader's approval." in body
+    assert not ApprovalRequest.objects.exists()
     deal.refresh_from_db()
     assert deal.stage == stages[2]
 

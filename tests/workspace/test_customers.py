@@ -80,9 +80,9 @@ def test_customer_pages_keep_a_fixed_number_of_queries(
         deal = OpportunityFactory(owner=rep, customer=acme, stage=stages[1 + i % 5])
         ContactFactory(customer=acme)
         Activity.objects.create(opportunity=deal, summary="x", created_by=rep)
-    with django_assert_max_num_queries(8):
-        assert rep_client.get(reverse("customers:list")).status_code == 200
     with django_assert_max_num_queries(9):
-        assert leader_client.get(reverse("customers:list")).status_code == 200
+        assert rep_client.get(reverse("customers:list")).status_code == 200
     with django_assert_max_num_queries(10):
+        assert leader_client.get(reverse("customers:list")).status_code == 200
+    with django_assert_max_num_queries(11):
         assert rep_client.get(reverse("customers:detail", args=[acme.pk])).status_code == 200
