@@ -31,11 +31,16 @@ TIMELINE_LIMIT = 50
 
 
 def timeline_for(deal: Opportunity) -> list[dict]:
-    """Follow-ups and stage changes of a deal, newest first, in two queries."""
+    """Follow-ups, stage changes and approval steps of a deal, newest first, in three queries."""
     activities = deal.activities.select_related("created_by")[:TIMELINE_LIMIT]
     changes = deal.stage_changes.select_related("from_stage", "to_stage", "changed_by", "loss_reason")
+    approvals = deal.approval_requests.select_related("stage", "requested_by", "decided_by")
     entries = [{"when": a.occurred_at, "activity": a} for a in activities]
     entries += [{"when": c.changed_at, "change": c} for c in changes]
+    for request in approvals:
+        entries.append({"when": request.created_at, "approval": request, "decision": False})
+        if request.decided_at:
+            entries.append({"when": request.decided_at, "approval": request, "decision": True})
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 

@@ -174,3 +174,18 @@ def test_the_panel_shows_each_step(deal, rep, leader, stages, rf):
     html = render_to_string("opportunities/_approval_panel.html", {"opportunity": deal, "request": http})
     assert "Rejected" in html and "Too risky" in html and "Big one" in html
     assert "Request approval" in html  # the rep may ask again
+
+
+def test_every_approval_step_is_on_the_deal_timeline(deal, rep, leader, rep_client, stages):
+    request = deal.request_approval(stages[3], by=rep, note="Board meets Friday")
+    request.reject(leader, "Discount too deep")
+    deal.request_approval(stages[3], by=rep, note="Revised discount").approve(leader, "OK now")
+    body = rep_client.get(reverse("opportunities:detail", args=[deal.pk])).content.decode()
+    timeline = body[body.index('id="timeline"'):]
+    for text in ["Approval requested for", "Board meets Friday", "Approval for", "Rejected", "Discount too deep",
+                 "Revised discount", "Approved", "OK now"]:
+        assert text in timeline, text
+    # the approved move itself is on the timeline as a stage change
+    deal.refresh_from_db()
+    assert deal.stage == stages[3]
+    assert timeline.index("OK now") < timeline.index("Discount too deep")  # newest first
