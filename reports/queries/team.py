@@ -18,15 +18,17 @@ from .targets import target_per_rep
 
 def _per_owner_aggregates(scope: ReportScope) -> dict:
     period = scope.period
-    won_in_period = Q(stage__outcome=Stage.Outcome.WON) & period.q("closed_at")
+    won_in_period = Q(stage_id__in=scope.stage_ids(Stage.Outcome.WON)) & period.q("closed_at")
     process = Q(is_quick_win=False)
     return {
         "won_amount": Sum("amount", filter=won_in_period),
         "won_count": Count("pk", filter=won_in_period),
         "new_count": Count("pk", filter=process & period.q("created_at")),
         "closed_won": Count("pk", filter=process & won_in_period),
-        "closed_lost": Count("pk", filter=process & Q(stage__outcome=Stage.Outcome.LOST) & period.q("closed_at")),
-        "weighted": Sum(weighted_amount_expr(), filter=Q(stage__outcome=Stage.Outcome.OPEN)),
+        "closed_lost": Count(
+            "pk", filter=process & Q(stage_id__in=scope.stage_ids(Stage.Outcome.LOST)) & period.q("closed_at")
+        ),
+        "weighted": Sum(weighted_amount_expr(), filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))),
         "stale": Count("pk", filter=stale_q(scope.now, scope.open_stages)),
     }
 
