@@ -37,11 +37,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(fields=['closed_at'], include=('stage', 'is_quick_win', 'amount', 'owner', 'source', 'customer', 'loss_reason'), name='opp_report_closed_idx'),
+            index=models.Index(fields=['closed_at'], include=('id', 'stage', 'is_quick_win', 'amount', 'owner', 'source', 'customer', 'loss_reason'), name='opp_report_closed_idx'),
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(fields=['owner', 'stage'], include=('is_quick_win', 'amount', 'probability', 'closed_at', 'created_at', 'expected_close_date', 'stage_entered_at', 'last_activity_at'), name='opp_report_owner_idx'),
+            index=models.Index(fields=['owner', 'stage'], include=('id', 'is_quick_win', 'amount', 'probability', 'closed_at', 'created_at', 'expected_close_date', 'stage_entered_at', 'last_activity_at'), name='opp_report_owner_idx'),
         ),
         migrations.AddIndex(
             model_name='opportunity',

@@ -228,12 +228,13 @@ class Opportunity(models.Model):
             ),
             models.Index(
                 fields=["closed_at"],
-                include=["stage", "is_quick_win", "amount", "owner", "source", "customer", "loss_reason"],
+                include=["id", "stage", "is_quick_win", "amount", "owner", "source", "customer", "loss_reason"],
                 name="opp_report_closed_idx",
             ),
             models.Index(
                 fields=["owner", "stage"],
                 include=[
+                    "id",
                     "is_quick_win",
                     "amount",
                     "probability",
