@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum, Window
+from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from opportunities.models import Stage
 from opportunities.models.opportunity import stale_q
 
 from .base import OWNER_COLUMNS, ReportScope, medians_by, money, person_name
+from .owners import owner_figures
 
 DEFAULT_LONG_FIRST_STAGE_MULTIPLE = Decimal("2")
 LIST_LIMIT = 50
@@ -48,13 +49,13 @@ def _long_first_stage_q(scope: ReportScope, threshold: Decimal | None, prefix: s
 
 def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
     """Per rep: stage skips and long-first-stage wins in the period, open deals past their close
-    date and stale deals now, quick wins in the period. Two grouped queries.
+    date and stale deals now, quick wins in the period. Two grouped queries (one of them shared).
 
     Only the flagged moves are grouped (a move that is neither a skip nor a long first stage
     counts in neither figure), so the history is read through the small skip and first-stage
-    indexes rather than in full.
+    indexes rather than in full. The figures from the deals come from `owners.owner_figures`,
+    the query the leaderboard shares on the overview.
     """
-    today = timezone.localtime(scope.now).date()
     long_first_stage = _long_first_stage_q(scope, threshold)
     changes = {
         row["opportunity__owner_id"]: row
@@ -68,19 +69,8 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
         )
         .order_by()
     }
-    deals = (
-        scope.deals()
-        .values("owner_id")
-        .annotate(
-            past_due=Count("pk", filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN), expected_close_date__lt=today)),
-            stale=Count("pk", filter=stale_q(scope.now, scope.open_stages)),
-            quick_wins=Count("pk", filter=Q(is_quick_win=True) & scope.period.q("closed_at")),
-            quick_win_amount=Sum("amount", filter=Q(is_quick_win=True) & scope.period.q("closed_at")),
-        )
-        .order_by()
-    )
     rows = []
-    for row in deals:
+    for row in owner_figures(scope).values():  # shared with the leaderboard (`owners`)
         c = changes.get(row["owner_id"], {})
         figures = {
             "skips": c.get("skips", 0),
