@@ -397,11 +397,19 @@ def headline_figures(scope: ReportScope) -> dict:
     """Open and weighted pipeline now; won in the period against its target; win rate; cycle."""
     from django.db.models import Sum
 
+    from opportunities.models import Stage
+
     from .queries.base import money, ratio
     from .queries.targets import targets_by_month
 
-    pipeline = scope.deals().open().totals()
-    won = scope.deals().won().filter(scope.period.q("closed_at")).aggregate(amount=Sum("amount"))
+    # Stage ids from the loaded stage list rather than a join on the stage's outcome.
+    pipeline = scope.deals().filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN)).totals()
+    won = (
+        scope.deals()
+        .filter(stage_id__in=scope.stage_ids(Stage.Outcome.WON))
+        .filter(scope.period.q("closed_at"))
+        .aggregate(amount=Sum("amount"))
+    )
     months = scope.period.months()
     target = sum(targets_by_month(scope, months).values(), Decimal("0.00")) if months else None
     won_amount = money(won["amount"])

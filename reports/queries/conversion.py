@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Avg, Case, Count, F, Max, Min, Q, Sum, Value, When
 
-from opportunities.models import Stage
+from opportunities.models import Stage, StageChange
 
-from .base import ReportScope, medians_by, ratio
+from .base import Median, ReportScope, deals_in, medians_by, ratio
 
 DAYS = Decimal("0.1")
 
 
 def _days(value) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(DAYS, rounding=ROUND_HALF_UP)
-
-
-def _history(scope: ReportScope):
-    return scope.stage_changes().filter(opportunity__is_quick_win=False)
 
 
 def conversion_rows(scope: ReportScope) -> list[dict]:
@@ -34,13 +31,14 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
     stages = scope.open_stages
     if not stages:
         return []
-    history = _history(scope)
+    history = scope.history()
     if scope.period.start_at:
         history = history.filter(changed_at__gte=scope.period.start_at)
     in_period = Q(changed_at__lt=scope.period.end_at) if scope.period.end_at else Q()
-    per_deal: dict = {
-        "now_won": Max(Case(When(opportunity__stage__outcome=Stage.Outcome.WON, then=Value(1)), default=Value(0)))
-    }
+    # "Won now" from the (hashed) set of won deal ids, so the history is not joined to the deals.
+    won_ids = scope.stage_ids(Stage.Outcome.WON)
+    now_won = Case(When(opportunity_id__in=deals_in(won_ids), then=Value(1)), default=Value(0)) if won_ids else Value(0)
+    per_deal: dict = {"now_won": Max(now_won)}
     totals: dict = {}
     for stage in stages:
         further = [s.pk for s in scope.stages if s.outcome != Stage.Outcome.LOST and s.order > stage.order]
@@ -75,16 +73,19 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
 def stage_duration_rows(scope: ReportScope) -> list[dict]:
     """Average and median days spent in each open stage, from the moves out of it in the period.
 
-    Two queries: the averages, and the medians (`medians_by`).
+    One query on PostgreSQL (the median is an aggregate there); on SQLite a second one for the
+    medians (`medians_by`).
     """
-    exits = _history(scope).filter(scope.period.q("changed_at"), from_stage_id__in=[s.pk for s in scope.open_stages])
-    averages = {
-        row["from_stage_id"]: row
-        for row in exits.values("from_stage_id")
-        .annotate(moves=Count("pk"), average=Avg("days_in_previous_stage"))
-        .order_by()
-    }
-    medians = medians_by(exits, "from_stage_id", "days_in_previous_stage")
+    exits = scope.history().filter(scope.period.q("changed_at"), from_stage_id__in=[s.pk for s in scope.open_stages])
+    figures: dict = {"moves": Count("*"), "average": Avg("days_in_previous_stage")}
+    in_sql = connection.vendor == "postgresql"
+    if in_sql:
+        figures["median"] = Median("days_in_previous_stage")
+    averages = {row["from_stage_id"]: row for row in exits.values("from_stage_id").annotate(**figures).order_by()}
+    if in_sql:
+        medians = {k: Decimal(str(r["median"])) for k, r in averages.items() if r["median"] is not None}
+    else:
+        medians = medians_by(exits, "from_stage_id", "days_in_previous_stage")
     rows = []
     for stage in scope.open_stages:
         row = averages.get(stage.pk, {})
@@ -109,17 +110,16 @@ def outcome_summary(scope: ReportScope) -> dict:
     (its stage-change history from creation to the win). One query each.
     """
     closed = scope.deals().in_stage_statistics().filter(scope.period.q("closed_at"))
+    won_ids, lost_ids = scope.stage_ids(Stage.Outcome.WON), scope.stage_ids(Stage.Outcome.LOST)
     counts = closed.aggregate(
-        won=Count("pk", filter=Q(stage__outcome=Stage.Outcome.WON)),
-        lost=Count("pk", filter=Q(stage__outcome=Stage.Outcome.LOST)),
+        won=Count("pk", filter=Q(stage_id__in=won_ids)),
+        lost=Count("pk", filter=Q(stage_id__in=lost_ids)),
     )
-    cycle = (
-        _history(scope)
-        .filter(
-            scope.period.q("opportunity__closed_at"),
-            opportunity__stage__outcome=Stage.Outcome.WON,
-        )
-        .aggregate(days=Sum("days_in_previous_stage"), deals=Count("opportunity_id", distinct=True))
+    # The history of the deals won in the period (the same deals, scope and filters as above),
+    # read through the covering index on (opportunity, changed_at) without joining the deals.
+    won_deals = closed.filter(stage_id__in=won_ids).values("pk")
+    cycle = StageChange.objects.filter(opportunity_id__in=won_deals).aggregate(
+        days=Sum("days_in_previous_stage"), deals=Count("opportunity_id", distinct=True)
     )
     average_cycle = None
     if cycle["deals"]:

@@ -9,7 +9,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from opportunities.models import weighted_amount_expr
+from opportunities.models import Stage, weighted_amount_expr
 
 from ..periods import add_months, aware, month_start, quarter_start
 from .base import ReportScope, money, ratio
@@ -44,7 +44,7 @@ def forecast_rows(scope: ReportScope) -> dict:
     pipeline = {
         row["month"]: row
         for row in scope.deals()
-        .open()
+        .filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))
         .filter(expected_close_date__gte=max(start, this_month), expected_close_date__lt=end)
         .annotate(month=TruncMonth("expected_close_date"))
         .values("month")
@@ -58,7 +58,7 @@ def forecast_rows(scope: ReportScope) -> dict:
     won = {
         _as_date(row["month"]): row["won"]
         for row in scope.deals()
-        .won()
+        .filter(stage_id__in=scope.stage_ids(Stage.Outcome.WON))
         .filter(closed_at__gte=aware(start), closed_at__lt=aware(end))
         .annotate(month=TruncMonth("closed_at"))
         .values("month")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum, Window
+from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from opportunities.models import Stage
 from opportunities.models.opportunity import stale_q
 
 from .base import OWNER_COLUMNS, ReportScope, medians_by, money, person_name
+from .owners import owner_figures
 
 DEFAULT_LONG_FIRST_STAGE_MULTIPLE = Decimal("2")
 LIST_LIMIT = 50
@@ -22,7 +23,7 @@ def first_stage_median_days(scope: ReportScope) -> Decimal | None:
     first = scope.first_stage
     if first is None:
         return None
-    exits = scope.stage_changes().filter(from_stage=first, opportunity__is_quick_win=False)
+    exits = scope.history().filter(from_stage=first)
     median = medians_by(exits, None, "days_in_previous_stage").get(None)
     return None if median is None else median.quantize(Decimal("0.01"))
 
@@ -40,7 +41,7 @@ def _long_first_stage_q(scope: ReportScope, threshold: Decimal | None, prefix: s
     return Q(
         **{
             f"{prefix}from_stage": first,
-            f"{prefix}to_stage__outcome": Stage.Outcome.WON,
+            f"{prefix}to_stage_id__in": scope.stage_ids(Stage.Outcome.WON),
             f"{prefix}days_in_previous_stage__gt": threshold,
         }
     )
@@ -48,32 +49,28 @@ def _long_first_stage_q(scope: ReportScope, threshold: Decimal | None, prefix: s
 
 def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
     """Per rep: stage skips and long-first-stage wins in the period, open deals past their close
-    date and stale deals now, quick wins in the period. Two grouped queries."""
-    today = timezone.localtime(scope.now).date()
+    date and stale deals now, quick wins in the period. Two grouped queries (one of them shared).
+
+    Only the flagged moves are grouped (a move that is neither a skip nor a long first stage
+    counts in neither figure), so the history is read through the small skip and first-stage
+    indexes rather than in full. The figures from the deals come from `owners.owner_figures`,
+    the query the leaderboard shares on the overview.
+    """
+    long_first_stage = _long_first_stage_q(scope, threshold)
     changes = {
         row["opportunity__owner_id"]: row
-        for row in scope.stage_changes()
-        .filter(scope.period.q("changed_at"), opportunity__is_quick_win=False)
+        for row in scope.history()
+        .filter(scope.period.q("changed_at"))
+        .filter(Q(stages_skipped__gt=0) | long_first_stage)
         .values("opportunity__owner_id")
         .annotate(
             skips=Count("pk", filter=Q(stages_skipped__gt=0)),
-            long_first_stage=Count("pk", filter=_long_first_stage_q(scope, threshold)),
+            long_first_stage=Count("pk", filter=long_first_stage),
         )
         .order_by()
     }
-    deals = (
-        scope.deals()
-        .values("owner_id")
-        .annotate(
-            past_due=Count("pk", filter=Q(stage__outcome=Stage.Outcome.OPEN, expected_close_date__lt=today)),
-            stale=Count("pk", filter=stale_q(scope.now, scope.open_stages)),
-            quick_wins=Count("pk", filter=Q(is_quick_win=True) & scope.period.q("closed_at")),
-            quick_win_amount=Sum("amount", filter=Q(is_quick_win=True) & scope.period.q("closed_at")),
-        )
-        .order_by()
-    )
     rows = []
-    for row in deals:
+    for row in owner_figures(scope).values():  # shared with the leaderboard (`owners`)
         c = changes.get(row["owner_id"], {})
         figures = {
             "skips": c.get("skips", 0),
@@ -96,8 +93,8 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
 
 def _change_list(scope: ReportScope, q: Q, limit: int | None) -> tuple[list[dict], int]:
     qs = (
-        scope.stage_changes()
-        .filter(q, scope.period.q("changed_at"), opportunity__is_quick_win=False)
+        scope.history()
+        .filter(q, scope.period.q("changed_at"))
         .annotate(total=Window(Count("pk")))
         .values(
             "opportunity_id",
@@ -186,7 +183,7 @@ def _deal_list(qs, limit: int | None, order: list[str]) -> tuple[list[dict], int
 def past_due_rows(scope: ReportScope, limit: int | None = LIST_LIMIT) -> tuple[list[dict], int]:
     """Open deals whose expected close date has passed, the most overdue first."""
     today = timezone.localtime(scope.now).date()
-    qs = scope.deals().open().filter(expected_close_date__lt=today)
+    qs = scope.deals().filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN), expected_close_date__lt=today)
     rows, total = _deal_list(qs, limit, ["expected_close_date", "pk"])
     for row in rows:
         row["stage"] = str(scope.stage(row["stage_id"]))

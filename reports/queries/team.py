@@ -5,30 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Team, visible_users
-from opportunities.models import Quota, Stage, weighted_amount_expr
-from opportunities.models.opportunity import stale_q
+from opportunities.models import Quota
 
 from .base import ReportScope, money, ratio
+from .owners import owner_figures, per_owner_aggregates
 from .targets import target_per_rep
-
-
-def _per_owner_aggregates(scope: ReportScope) -> dict:
-    period = scope.period
-    won_in_period = Q(stage__outcome=Stage.Outcome.WON) & period.q("closed_at")
-    process = Q(is_quick_win=False)
-    return {
-        "won_amount": Sum("amount", filter=won_in_period),
-        "won_count": Count("pk", filter=won_in_period),
-        "new_count": Count("pk", filter=process & period.q("created_at")),
-        "closed_won": Count("pk", filter=process & won_in_period),
-        "closed_lost": Count("pk", filter=process & Q(stage__outcome=Stage.Outcome.LOST) & period.q("closed_at")),
-        "weighted": Sum(weighted_amount_expr(), filter=Q(stage__outcome=Stage.Outcome.OPEN)),
-        "stale": Count("pk", filter=stale_q(scope.now, scope.open_stages)),
-    }
 
 
 def _figures(row: dict, target: Decimal | None) -> dict:
@@ -59,10 +44,7 @@ def leaderboard_rows(scope: ReportScope) -> list[dict]:
     if scope.rep is not None:
         people = people.filter(pk=scope.rep.pk)
     people = list(people.only("pk", "first_name", "last_name", "username").order_by("pk"))
-    figures = {
-        row["owner_id"]: row
-        for row in scope.deals().values("owner_id").annotate(**_per_owner_aggregates(scope)).order_by()
-    }
+    figures = owner_figures(scope)
     months = scope.period.months()
     targets = target_per_rep(scope, months)
     rows = []
@@ -80,7 +62,7 @@ def team_rows(scope: ReportScope) -> list[dict]:
     teams = list(teams.order_by("name"))
     figures = {
         row["owner__team_id"]: row
-        for row in scope.deals().values("owner__team_id").annotate(**_per_owner_aggregates(scope)).order_by()
+        for row in scope.deals().values("owner__team_id").annotate(**per_owner_aggregates(scope)).order_by()
     }
     months = scope.period.months()
     per_team: dict[int, Decimal] = defaultdict(Decimal)

@@ -19,7 +19,7 @@ def loss_reason_rows(scope: ReportScope) -> list[dict]:
     """Loss reasons of the deals lost in the period, by count then amount. One query."""
     rows = (
         _closed(scope)
-        .lost()
+        .filter(stage_id__in=scope.stage_ids(Stage.Outcome.LOST))
         .values("loss_reason_id", "loss_reason__name", "loss_reason__name_en")
         .annotate(count=Count("pk"), amount=Sum("amount"))
         .order_by("-count", "-amount", "loss_reason_id")
@@ -35,13 +35,14 @@ def loss_reason_rows(scope: ReportScope) -> list[dict]:
 
 
 def _win_rate_by(scope: ReportScope, columns: tuple[str, ...], label) -> list[dict]:
+    won, lost = Q(stage_id__in=scope.stage_ids(Stage.Outcome.WON)), Q(stage_id__in=scope.stage_ids(Stage.Outcome.LOST))
     rows = (
         _closed(scope)
         .values(*columns)
         .annotate(
-            won=Count("pk", filter=Q(stage__outcome=Stage.Outcome.WON)),
-            lost=Count("pk", filter=Q(stage__outcome=Stage.Outcome.LOST)),
-            won_amount=Sum("amount", filter=Q(stage__outcome=Stage.Outcome.WON)),
+            won=Count("pk", filter=won),
+            lost=Count("pk", filter=lost),
+            won_amount=Sum("amount", filter=won),
         )
         .order_by()
     )

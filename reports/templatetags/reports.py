@@ -8,7 +8,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from crm.templatetags.crm import money
 
@@ -49,6 +49,31 @@ def report_cell(column, value, row) -> str:
 
 @register.simple_tag
 def is_numeric(column) -> bool:
-    return column.kind in ("money", "percent", "int", "days")
+    return column.kind in NUMERIC_KINDS
 
 
+
+
+NUMERIC_KINDS = ("money", "percent", "int", "days")
+
+
+@register.simple_tag
+def report_cells(row) -> str:
+    """The <td> cells of one table row, in one call (a page can hold thousands of cells).
+
+    The same markup as one `report_cell` per cell in the template: the classes, then the
+    formatted value, escaped.
+    """
+    return format_html_join(
+        "",
+        '<td class="{} {} {}">{}</td>',
+        (
+            (
+                "text-end" if column.kind in NUMERIC_KINDS else "",
+                "wrap" if column.kind == "wrap" else "",
+                "fw-semibold border-top" if data.get("is_total") else "",
+                report_cell(column, value, data),
+            )
+            for column, value, data in row
+        ),
+    )
