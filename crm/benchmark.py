@@ -27,9 +27,13 @@ class Page:
 
 @dataclass
 class Job:
+    """A background job to time. With `prepare`, each repeat runs in a transaction that is
+    rolled back afterwards: `prepare()` sets the data up (untimed), then `run()` is timed."""
+
     label: str
     run: Callable[[], Any]
     repeat: int = 3
+    prepare: Callable[[], Any] | None = None
 
 
 class BenchContext:

@@ -39,8 +39,33 @@ def pages(ctx: BenchContext) -> list[Page]:
     ]
 
 
+def _every_deal_open_and_stale() -> None:
+    """The issue's worst case: all 100,000 deals open and idle past twice their threshold, so
+    every one notifies its owner and its team leader, and nothing was notified before."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from notifications.models import Notification
+    from opportunities.models import Opportunity, Stage
+
+    idle_since = timezone.now() - timezone.timedelta(days=30)
+    Notification.objects.all().delete()
+    Opportunity.objects.update(
+        stage=Stage.objects.first_open(), closed_at=None, stage_entered_at=idle_since, last_activity_at=idle_since
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE opportunities_opportunity")
+
+
 def jobs(ctx: BenchContext) -> list[Job]:
     return [
+        Job(
+            "stale scan (every deal open and stale, first run)",
+            reminders.scan_stale,
+            repeat=2,
+            prepare=_every_deal_open_and_stale,
+        ),
         Job("stale scan (all open deals, all new)", _rolled_back(reminders.scan_stale)),
         Job("follow-up-due scan (all new)", _rolled_back(reminders.scan_follow_ups_due)),
     ]

@@ -220,6 +220,8 @@ class Opportunity(models.Model):
         indexes = [
             models.Index(fields=["stage", "stage_entered_at"]),
             models.Index(fields=["owner", "next_follow_up_at"]),
+            # The board's columns: a team's deals in one stage, largest first.
+            models.Index(fields=["owner", "stage", "-amount"], name="opp_board_idx"),
             models.Index(fields=["created_at"]),
             models.Index(
                 fields=["stage", "expected_close_date"],

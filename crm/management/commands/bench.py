@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -77,11 +77,16 @@ class Command(BaseCommand):
         for job in jobs:
             samples, queries = [], 0
             for _ in range(job.repeat):
-                with CaptureQueriesContext(connection) as captured:
-                    start = time.perf_counter()
-                    job.run()
-                    samples.append((time.perf_counter() - start) * 1000)
-                queries = len(captured)
+                with transaction.atomic():
+                    if job.prepare:
+                        job.prepare()
+                    with CaptureQueriesContext(connection) as captured:
+                        start = time.perf_counter()
+                        job.run()
+                        samples.append((time.perf_counter() - start) * 1000)
+                    queries = len(captured)
+                    if job.prepare:
+                        transaction.set_rollback(True)
             row = {
                 "label": job.label,
                 "median_ms": round(statistics.median(samples), 1),
