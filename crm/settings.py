@@ -204,3 +204,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Absolute links in notification emails, e.g. https://crm.example.com
+CRM_BASE_URL = env.str("CRM_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+
+# Web-to-lead intake (/intake/): submissions per client IP per window; behind a proxy name the
+# header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR). The limit is counted in
+# the cache, so production sets CACHE_URL to Redis to share it across web workers.
+INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
+INTAKE_RATE_WINDOW = env.int("INTAKE_RATE_WINDOW", default=600)
+INTAKE_CLIENT_IP_HEADER = env.str("INTAKE_CLIENT_IP_HEADER", default="")
+INTAKE_ALLOWED_ORIGIN = env.str("INTAKE_ALLOWED_ORIGIN", default="*")
+
+# Reminder scans walk the deals in id ranges of this size (a constant number of queries each).
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=2000)
