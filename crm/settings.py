@@ -126,6 +126,7 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["crm.formats"]
 
 CRM_CURRENCY = env.str("CRM_CURRENCY", default="CNY")
 

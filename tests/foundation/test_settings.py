@@ -43,3 +43,18 @@ def test_production_with_its_settings_starts_and_uses_them():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/0", "en", "Asia/Shanghai", "USD"]
+
+
+def test_money_has_thousands_separators_in_both_languages(settings):
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from crm.templatetags.crm import money
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert money(Decimal("58906200")) == "¥58,906,200", language
+            assert money(Decimal("1234.5"), 2) == "¥1,234.50", language
+    settings.CRM_CURRENCY = "USD"
+    assert money(Decimal("-1000")) == "-$1,000"
