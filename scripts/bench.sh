@@ -13,6 +13,8 @@ BASE="${DATABASE_URL%/*}/postgres"
 PY=.venv/bin/python
 if [ "${BENCH_REUSE:-0}" = 1 ] && $PY manage.py shell -c "from opportunities.models import Opportunity as O; import sys; sys.exit(0 if O.objects.count() >= $N else 1)" 2>/dev/null; then
   echo "Reusing $DB"
+  $PY manage.py migrate --noinput -v0
+  psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
 else
   psql "$BASE" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
   $PY manage.py migrate --noinput -v0
