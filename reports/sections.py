@@ -261,8 +261,8 @@ def _team_columns(first: Column) -> list[Column]:
     ]
 
 
-def leaderboard_table(rows: list[dict]) -> Table:
-    return Table("leaderboard", _team_columns(C("rep", _("Rep"))), rows)
+def leaderboard_table(rows: list[dict], total: int | None = None) -> Table:
+    return Table("leaderboard", _team_columns(C("rep", _("Rep"))), rows, total=total)
 
 
 def team_sections(scope: ReportScope, full: bool = False) -> list[Section]:
@@ -443,6 +443,9 @@ def headline_table(figures: dict) -> Table:
     )
 
 
+OVERVIEW_PEOPLE = 10  # rows per person-by-person table on the overview
+
+
 def overview_sections(scope: ReportScope, full: bool = False) -> list[Section]:
     """Small versions of each report's main chart, each linking to its page."""
     from django.urls import reverse
@@ -478,6 +481,11 @@ def overview_sections(scope: ReportScope, full: bool = False) -> list[Section]:
     ]
     threshold = long_first_stage_threshold(scope, Decimal("2"))
     flags = per_rep_rows(scope, threshold)
+    flags_total = len(flags)
+    if not full:
+        # The overview is a summary: the reps with the most flags; the page and the CSV list all.
+        flags = sorted(flags, key=lambda r: -(r["skips"] + r["long_first_stage"] + r["past_due"] + r["stale"]))
+        flags = flags[:OVERVIEW_PEOPLE]
     sections.append(
         Section(
             "quality",
@@ -492,19 +500,22 @@ def overview_sections(scope: ReportScope, full: bool = False) -> list[Section]:
                     C("stale", _("Stale"), "int"),
                 ],
                 flags,
+                total=flags_total,
             ),
             charts.quality_figure(flags),
             link=reverse("reports:quality"),
         )
     )
     if scope.shows_people:
-        board = leaderboard_rows(scope)
+        everyone = leaderboard_rows(scope)  # best first
+        board = everyone if full else everyone[:OVERVIEW_PEOPLE]
         sections.append(
             Section(
                 "leaderboard",
                 _("Team"),
-                leaderboard_table(board),
-                charts.openers_converters_figure(board),
+                leaderboard_table(board, total=len(everyone)),
+                # the scatter keeps every rep: its quadrant lines are the team's averages
+                charts.openers_converters_figure(everyone),
                 link=reverse("reports:team"),
             )
         )
