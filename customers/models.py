@@ -31,16 +31,16 @@ class CustomerQuerySet(models.QuerySet):
         deals = Opportunity.objects.filter(owner_scope(user)).values("customer_id")
         return self.filter(q | Q(pk__in=deals))
 
-    def with_won_value(self) -> CustomerQuerySet:
+    def with_won_value(self, user: User) -> CustomerQuerySet:
+        """Lifetime won value, counting only the deals `user` may see (a rep never learns a
+        colleague's wins through a shared customer)."""
         from opportunities.models import Stage
 
-        return self.annotate(
-            won_value=models.Sum(
-                "opportunities__amount",
-                filter=Q(opportunities__stage__outcome=Stage.Outcome.WON),
-                default=Decimal("0"),
-            )
-        )
+        won = Q(opportunities__stage__outcome=Stage.Outcome.WON)
+        scope = owner_scope(user, "opportunities__owner")
+        if scope is not None:
+            won &= scope
+        return self.annotate(won_value=models.Sum("opportunities__amount", filter=won, default=Decimal("0")))
 
 
 class Customer(models.Model):
@@ -78,8 +78,11 @@ class Customer(models.Model):
 
     @classmethod
     def find_or_create(cls, *, name: str, owner: User, **defaults) -> tuple[Customer, bool]:
-        """Conversion reuses a customer of the same name (case and surrounding spaces ignored)."""
-        existing = cls.objects.filter(name__iexact=name.strip()).order_by("pk").first()
+        """Conversion reuses a customer of the same name (case and surrounding spaces ignored)
+        held by the owner or their team; another team's customer is never handed over, since
+        reusing it would open its contacts and notes to the new deal's owner."""
+        same_team = Q(owner=owner) | (Q(owner__team=owner.team_id) if owner.team_id else Q(pk__in=[]))
+        existing = cls.objects.filter(same_team, name__iexact=name.strip()).order_by("pk").first()
         if existing:
             return existing, False
         return cls.objects.create(name=name.strip(), owner=owner, **defaults), True

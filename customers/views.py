@@ -44,7 +44,11 @@ class CustomerListView(FilterView):
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         # Lifetime won value for this page's customers only: one grouped query, not one per row.
         page = list(context["customers"])
-        won = dict(Customer.objects.filter(pk__in=[c.pk for c in page]).with_won_value().values_list("pk", "won_value"))
+        won = dict(
+            Customer.objects.filter(pk__in=[c.pk for c in page])
+            .with_won_value(request.user)
+            .values_list("pk", "won_value")
+        )
         for customer in page:
             customer.won_value = won.get(customer.pk)
         context["customers"] = page
@@ -59,7 +63,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .with_weighted()
         .select_related("stage", "owner", "loss_reason")
     )
-    won_value = Customer.objects.filter(pk=customer.pk).with_won_value().values_list("won_value", flat=True).get()
+    won_value = (
+        Customer.objects.filter(pk=customer.pk).with_won_value(request.user).values_list("won_value", flat=True).get()
+    )
     history = (
         Activity.objects.filter(opportunity__in=deals.values("pk"))
         .select_related("opportunity", "created_by")

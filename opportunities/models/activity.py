@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.scoping import owner_scope
 
 from .opportunity import Opportunity
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -116,7 +118,14 @@ class Activity(models.Model):
             raise ValidationError(gettext("A follow-up belongs to exactly one lead or opportunity."))
         if not (summary or "").strip():
             raise ValidationError({"summary": gettext("Describe what happened.")})
-        occurred_at = occurred_at or timezone.now()
+        now = timezone.now()
+        occurred_at = occurred_at or now
+        if occurred_at > now + FUTURE_TOLERANCE:
+            # A follow-up records what happened; a future date would also hide the deal from the
+            # stale reminders. What is planned goes in the next follow-up date.
+            raise ValidationError(
+                {"occurred_at": gettext("A follow-up cannot be in the future; set the next follow-up date instead.")}
+            )
         with transaction.atomic():
             activity = cls.objects.create(
                 opportunity=opportunity,
@@ -130,14 +139,17 @@ class Activity(models.Model):
             record = opportunity if opportunity is not None else lead
             model = type(record)
             current = model.objects.select_for_update().only("last_activity_at").get(pk=record.pk)
-            updates: dict = {"next_follow_up_at": activity.next_follow_up_at}
+            # The version moves so that an edit form opened before this follow-up notices it.
+            updates: dict = {"next_follow_up_at": activity.next_follow_up_at, "version": F("version") + 1}
             if current.last_activity_at is None or occurred_at > current.last_activity_at:
                 updates["last_activity_at"] = occurred_at
             if opportunity is not None and activity.next_step:
                 updates["next_step"] = activity.next_step
             model.objects.filter(pk=record.pk).update(**updates)
             for name, value in updates.items():
-                setattr(record, name, value)
+                if name != "version":
+                    setattr(record, name, value)
+            record.version = model.objects.values_list("version", flat=True).get(pk=record.pk)
         return activity
 
 

@@ -77,6 +77,13 @@ def test_converting_reuses_an_existing_customer_of_the_same_name(rep, teammate):
     assert Customer.objects.visible_to(rep).filter(pk=existing.pk).exists()
 
 
+def test_converting_never_reuses_another_teams_customer(rep, outsider):
+    theirs = CustomerFactory(name="Acme Robotics", owner=outsider)
+    deal = LeadFactory(owner=rep, qualified=True, company="Acme Robotics").convert(by=rep)
+    assert deal.customer != theirs and deal.customer.owner == rep
+    assert not Customer.objects.visible_to(rep).filter(pk=theirs.pk).exists()
+
+
 def test_an_unqualified_lead_is_refused_with_the_missing_criteria_and_nothing_changes(rep):
     lead = LeadFactory(owner=rep, qualified=True, need_confirmed=False, timeline_date=None)
     with pytest.raises(LeadNotQualified) as refused:
@@ -140,3 +147,26 @@ def test_a_follow_up_needs_a_summary_and_exactly_one_record(rep):
     with pytest.raises(ValidationError):
         Activity.log(by=rep, summary="orphan")
     assert not Activity.objects.exists()
+
+
+def test_a_follow_up_in_the_future_is_refused_and_keeps_the_deal_stale(rep, stages):
+    from django.utils import timezone
+
+    from tests.factories import OpportunityFactory
+
+    deal = OpportunityFactory(owner=rep, stage_entered_at=timezone.now() - timezone.timedelta(days=30))
+    with pytest.raises(ValidationError) as refused:
+        Activity.log(by=rep, opportunity=deal, summary="Planned visit", occurred_at=timezone.now() + timezone.timedelta(days=2))
+    assert "occurred_at" in refused.value.message_dict
+    assert not deal.activities.exists()
+    assert Opportunity.objects.stale().filter(pk=deal.pk).exists()
+
+
+def test_logging_a_follow_up_moves_the_deals_version(rep, stages):
+    from tests.factories import OpportunityFactory
+
+    deal = OpportunityFactory(owner=rep)
+    before = deal.version
+    Activity.log(by=rep, opportunity=deal, summary="Call")
+    deal.refresh_from_db()
+    assert deal.version == before + 1

@@ -64,6 +64,19 @@ def test_a_customer_shows_only_the_deals_i_may_see(rep_client, rep, teammate, st
     assert "Tom deal" not in body
 
 
+def test_lifetime_won_value_counts_only_deals_i_may_see(rep_client, leader_client, rep, teammate, stages):
+    from decimal import Decimal
+
+    acme = CustomerFactory(owner=rep, name="Acme")
+    OpportunityFactory(owner=rep, customer=acme, stage=stages[4], amount=Decimal("100000"))
+    OpportunityFactory(owner=teammate, customer=acme, stage=stages[4], amount=Decimal("900000"))
+    detail = reverse("customers:detail", args=[acme.pk])
+    assert rep_client.get(detail).context["won_value"] == Decimal("100000")
+    assert leader_client.get(detail).context["won_value"] == Decimal("1000000")
+    listed = {c.pk: c.won_value for c in rep_client.get(reverse("customers:list")).context["customers"]}
+    assert listed[acme.pk] == Decimal("100000")
+
+
 @pytest.mark.parametrize("stranger", ["teammate", "outsider"])
 def test_a_rep_gets_404_on_someone_elses_customer(stranger, request, rep_client):
     customer = CustomerFactory(owner=request.getfixturevalue(stranger))

@@ -156,7 +156,7 @@ def test_logging_a_follow_up_in_place_updates_the_timeline(rep_client, rep):
     lead = LeadFactory(owner=rep)
     response = rep_client.post(
         reverse("leads:log_follow_up", args=[lead.pk]),
-        {"kind": "call", "occurred_at": "2030-01-02T10:00", "summary": "Asked about the budget"},
+        {"kind": "call", "occurred_at": "2026-01-02T10:00", "summary": "Asked about the budget"},
         **HTMX,
     )
     body = response.content.decode()

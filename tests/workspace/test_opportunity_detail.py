@@ -59,7 +59,7 @@ def test_a_follow_up_logged_in_place_updates_timeline_and_figures(rep_client, de
         reverse("opportunities:log_follow_up", args=[deal.pk]),
         {
             "kind": "visit",
-            "occurred_at": "2030-03-01T09:30",
+            "occurred_at": "2026-03-01T09:30",
             "summary": "Met the CFO",
             "next_step": "Send the quote",
             "next_follow_up_at": "2030-03-05T10:00",
