@@ -62,6 +62,9 @@ class LeadForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["owner"].queryset = assignable_users(user)
+        # A rep's lead always has an owner (an unowned one would vanish from their view);
+        # leaders and admins may leave it to the team's pool.
+        self.fields["owner"].required = not (user.is_admin or user.is_leader)
         self.fields["source"].queryset = LeadSource.objects.filter(is_active=True)
         # Conversion and disqualification have their own actions; here a lead is new or being worked.
         self.fields["status"].choices = [
@@ -90,6 +93,8 @@ class LeadForm(VersionedModelForm):
         lead = self.instance
         if lead.owner_id and (lead.team_id is None or "owner" in self.changed_data):
             lead.team = lead.owner.team
+        elif lead.owner_id is None and lead.team_id is None and not self.user.is_admin:
+            lead.team = self.user.led_teams.order_by("pk").first()  # the leader's pool
         return super().save(commit=commit)
 
 

@@ -80,7 +80,8 @@ class IntakeForm(forms.Form):
 def client_ip(request: HttpRequest) -> str:
     header = getattr(settings, "INTAKE_CLIENT_IP_HEADER", "")
     value = request.META.get(header, "") if header else ""
-    return (value.split(",")[0].strip() if value else "") or request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The last address is the one our own proxy saw; earlier ones are whatever the client claims.
+    return (value.split(",")[-1].strip() if value else "") or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def rate_limited(request: HttpRequest) -> bool:

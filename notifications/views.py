@@ -109,7 +109,8 @@ def decide_approval(request: HttpRequest, pk: int) -> HttpResponse:
 def request_approval(request: HttpRequest, opportunity_pk: int) -> HttpResponse:
     """The rep asks the team leader to let a large deal into a stage."""
     deal = get_object_or_404(Opportunity.objects.visible_to(request.user), pk=opportunity_pk)
-    stage = Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
+    stage_id = request.POST.get("stage", "")
+    stage = Stage.objects.filter(pk=int(stage_id)).first() if stage_id.isdigit() else None
     if stage is None:
         messages.error(request, _("Choose the stage to request approval for."))
         return _back(request)

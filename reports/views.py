@@ -148,7 +148,7 @@ class QualityView(ReportView):
             multiple = Decimal(self.request.GET.get("multiple") or DEFAULT_LONG_FIRST_STAGE_MULTIPLE)
         except InvalidOperation:
             multiple = DEFAULT_LONG_FIRST_STAGE_MULTIPLE
-        if not (Decimal("1") <= multiple <= Decimal("100")):
+        if not multiple.is_finite() or not (Decimal("1") <= multiple <= Decimal("100")):
             multiple = DEFAULT_LONG_FIRST_STAGE_MULTIPLE
         self.multiple = multiple
         return report_sections.quality_sections(scope, full, multiple)

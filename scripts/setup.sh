@@ -51,7 +51,8 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.crm-lock 2>/dev/null)" != "$l
   echo "$lock_hash" > node_modules/.crm-lock
 fi
 
-if [ -n "$(find locale -name '*.po' -newer locale/.compiled 2>/dev/null)" ] || [ ! -f locale/.compiled ]; then
+if [ ! -f locale/.compiled ] || [ -z "$(find locale -name '*.mo')" ] \
+   || [ -n "$(find locale -name '*.po' -newer locale/.compiled)" ]; then
   say "Compiling translations"
   .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
   touch locale/.compiled

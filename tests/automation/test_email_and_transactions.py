@@ -113,3 +113,9 @@ def test_email_is_rendered_in_the_recipients_language(rep, mailoutbox, settings)
     assert message.subject == "[销售 CRM] 停滞商机：ERP"
     assert "https://crm.example.com/opportunities/3/" in message.body
     assert "您好" in message.body
+
+
+def test_an_email_subject_keeps_the_deal_name_as_written(rep, mailoutbox):
+    note = Notification.objects.create(recipient=rep, kind="stale", title="Stale deal: O'Brien & Co", dedup_key="amp")
+    emails.send_notification_emails([note.pk])
+    assert mailoutbox[0].subject == "[Sales CRM] Stale deal: O'Brien & Co"

@@ -92,6 +92,22 @@ def test_one_address_is_rate_limited(anon, settings):
     assert other.post(reverse("intake:form"), {**GOOD, "email": "q@x.example"}).status_code == 302
 
 
+def test_behind_a_proxy_a_forged_forwarded_for_does_not_escape_the_limit(settings):
+    settings.INTAKE_RATE_LIMIT = 2
+    settings.INTAKE_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    client = Client(REMOTE_ADDR="10.0.0.2")  # the proxy
+    codes = [
+        client.post(
+            reverse("intake:form"),
+            {**GOOD, "email": f"f{i}@x.example"},
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{i}, 203.0.113.9",  # forged first entry, real client last
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [302, 302, 429, 429]
+    assert Lead.objects.count() == 2
+
+
 def test_the_json_endpoint_answers_without_revealing_any_record(anon):
     response = anon.post(reverse("intake:submit"), json.dumps(GOOD), content_type="application/json")
     assert response.status_code == 201
@@ -121,3 +137,12 @@ def test_a_returning_prospect_adds_to_their_lead_instead_of_duplicating_it(anon)
     anon.post(reverse("intake:form"), {**GOOD, "message": "Any news?"})
     lead = Lead.objects.get()
     assert lead.events.count() == 2
+
+
+def test_a_bad_stage_in_an_approval_request_is_a_clear_error_not_a_crash(rep_client, rep, stages):
+    from tests.factories import OpportunityFactory
+
+    deal = OpportunityFactory(owner=rep)
+    response = rep_client.post(reverse("notifications:request_approval", args=[deal.pk]), {"stage": "abc"}, follow=True)
+    assert response.status_code == 200
+    assert "Choose the stage to request approval for." in response.content.decode()

@@ -75,3 +75,9 @@ def test_chart_data_is_json_not_markup(history, leader_client, rep):
     assert '<script id="fig-leaderboard" type="application/json">' in html
     assert "cdn" not in html.lower()
     assert "/static/vendor/plotly/plotly.min.js" in html
+
+
+@pytest.mark.parametrize("multiple", ["nan", "inf", "-1", "abc", "1e999"])
+def test_a_nonsense_multiple_on_the_quality_page_falls_back_to_the_default(leader_client, multiple):
+    response = leader_client.get(reverse("reports:quality"), {"multiple": multiple})
+    assert response.status_code == 200

@@ -252,3 +252,28 @@ def test_a_rep_gets_404_on_someone_elses_lead_and_nothing_changes(stranger, requ
 def test_a_leader_opens_a_team_members_lead_but_not_another_teams(leader_client, rep, outsider):
     assert leader_client.get(reverse("leads:detail", args=[LeadFactory(owner=rep).pk])).status_code == 200
     assert leader_client.get(reverse("leads:detail", args=[LeadFactory(owner=outsider).pk])).status_code == 404
+
+
+def test_a_rep_cannot_leave_a_lead_without_an_owner(rep_client, rep):
+    from leads.models import LeadSource
+
+    response = rep_client.post(
+        reverse("leads:new"),
+        {"name": "Ann", "company": "Orphan Co", "source": LeadSource.objects.first().pk, "owner": "", "status": "new",
+         "customer_type": "enterprise"},
+    )
+    assert response.status_code == 200 and "owner" in response.context["form"].errors
+    assert not Lead.objects.filter(company="Orphan Co").exists()
+
+
+def test_a_leaders_unowned_lead_goes_to_the_teams_pool(leader_client, leader, team):
+    from leads.models import LeadSource
+
+    leader_client.post(
+        reverse("leads:new"),
+        {"name": "Ann", "company": "Pool Co", "source": LeadSource.objects.first().pk, "owner": "", "status": "new",
+         "customer_type": "enterprise"},
+    )
+    lead = Lead.objects.get(company="Pool Co")
+    assert lead.owner is None and lead.team == team
+    assert leader_client.get(reverse("leads:detail", args=[lead.pk])).status_code == 200
