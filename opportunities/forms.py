@@ -97,6 +97,7 @@ class OpportunityForm(VersionedModelForm):
 
     def __init__(self, *args, user: User, customer=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         customer = customer or (self.instance.customer if self.instance.customer_id else None)
         self.fields["owner"].queryset = assignable_users(user)
         self.fields["primary_contact"].queryset = (
@@ -110,6 +111,14 @@ class OpportunityForm(VersionedModelForm):
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
             del self.fields["review_notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("amount") is not None:
+            problem = self.instance.amount_change_requirement(cleaned["amount"], by=self.user)
+            if problem:
+                self.add_error("amount", problem)
+        return cleaned
 
 
 class FollowUpForm(forms.ModelForm):

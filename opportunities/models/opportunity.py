@@ -370,6 +370,27 @@ class Opportunity(models.Model):
             }
         return None
 
+    def amount_change_requirement(self, amount, *, by: User | None) -> str | None:
+        """Raising the amount of a deal already in a stage that needs approval at that size
+        needs that approval too, so the threshold cannot be dodged by entering small and growing
+        afterwards. Returns the unmet requirement in words, or None."""
+        stage = self.stage
+        if self.pk is None or amount is None or amount <= self.amount or stage.approval_threshold is None:
+            return None
+        if amount < stage.approval_threshold or self.can_approve(by):
+            return None
+        from .approval import ApprovalRequest
+
+        approved = ApprovalRequest.objects.filter(
+            opportunity=self, stage=stage, status=ApprovalRequest.Status.APPROVED, amount__gte=amount
+        ).exists()
+        if approved:
+            return None
+        return gettext(
+            "In “%(stage)s”, deals of %(threshold)s or more need the team leader's approval: "
+            "ask your leader to raise the amount, or move the deal back first."
+        ) % {"stage": stage, "threshold": f"{stage.approval_threshold:,.0f}"}
+
     def request_approval(self, stage: Stage, by: User, note: str = ""):
         """Large-deal approval (SPEC stage 3): ask the team leader to let the deal into `stage`.
 

@@ -236,3 +236,21 @@ def test_the_deal_page_keeps_a_fixed_number_of_queries(
         assert leader_client.get(reverse("opportunities:detail", args=[deal.pk])).status_code == 200
     with django_assert_max_num_queries(12):
         assert rep_client.get(reverse("opportunities:edit", args=[deal.pk])).status_code == 200
+
+
+def test_raising_the_amount_past_the_approval_threshold_in_that_stage_needs_the_leader(
+    rep_client, leader_client, rep, stages
+):
+    deal = OpportunityFactory(owner=rep, stage=stages[3], amount=Decimal("500000"))
+    url = reverse("opportunities:edit", args=[deal.pk])
+    refused = rep_client.post(url, edit_data(deal, amount="2000000"))
+    assert refused.status_code == 200
+    assert "need the team leader" in str(refused.context["form"].errors["amount"])
+    deal.refresh_from_db()
+    assert deal.amount == Decimal("500000")
+    # below the threshold the rep edits freely; the leader may raise it past
+    assert rep_client.post(url, edit_data(deal, amount="900000")).status_code == 302
+    deal.refresh_from_db()
+    assert leader_client.post(url, edit_data(deal, amount="2000000")).status_code == 302
+    deal.refresh_from_db()
+    assert deal.amount == Decimal("2000000")
