@@ -40,24 +40,89 @@ BATCH = 5000
 
 TEAMS = [("华东销售部", "East China Sales", "east"), ("华北销售部", "North China Sales", "north")]
 PEOPLE = [
-    ("leader1", "赵", "强"), ("leader2", "孙", "丽"),
-    ("rep1", "王", "伟"), ("rep2", "李", "娜"), ("rep3", "张", "敏"),
-    ("rep4", "刘", "洋"), ("rep5", "陈", "静"), ("rep6", "杨", "磊"),
+    ("leader1", "赵", "强"),
+    ("leader2", "孙", "丽"),
+    ("rep1", "王", "伟"),
+    ("rep2", "李", "娜"),
+    ("rep3", "张", "敏"),
+    ("rep4", "刘", "洋"),
+    ("rep5", "陈", "静"),
+    ("rep6", "杨", "磊"),
 ]
-COMPANY_HEADS = ["华信", "中科", "东方", "博远", "恒通", "金桥", "新元", "天成", "瑞达", "安和", "鼎盛", "汇丰源",
-                 "远景", "蓝海", "长城", "星河", "正泰", "宏图", "万象", "启明", "海纳", "云帆", "嘉禾", "同创"]
+COMPANY_HEADS = [
+    "华信",
+    "中科",
+    "东方",
+    "博远",
+    "恒通",
+    "金桥",
+    "新元",
+    "天成",
+    "瑞达",
+    "安和",
+    "鼎盛",
+    "汇丰源",
+    "远景",
+    "蓝海",
+    "长城",
+    "星河",
+    "正泰",
+    "宏图",
+    "万象",
+    "启明",
+    "海纳",
+    "云帆",
+    "嘉禾",
+    "同创",
+]
 COMPANY_TAILS = [
-    ("科技有限公司", "it", "enterprise"), ("制造集团", "manufacturing", "enterprise"),
-    ("信息技术有限公司", "it", "enterprise"), ("人民医院", "healthcare", "government"),
-    ("市政府采购中心", "public", "government"), ("职业技术学院", "education", "government"),
-    ("物流有限公司", "logistics", "enterprise"), ("商贸有限公司", "retail", "enterprise"),
-    ("能源股份有限公司", "energy", "enterprise"), ("证券股份有限公司", "finance", "enterprise"),
+    ("科技有限公司", "it", "enterprise"),
+    ("制造集团", "manufacturing", "enterprise"),
+    ("信息技术有限公司", "it", "enterprise"),
+    ("人民医院", "healthcare", "government"),
+    ("市政府采购中心", "public", "government"),
+    ("职业技术学院", "education", "government"),
+    ("物流有限公司", "logistics", "enterprise"),
+    ("商贸有限公司", "retail", "enterprise"),
+    ("能源股份有限公司", "energy", "enterprise"),
+    ("证券股份有限公司", "finance", "enterprise"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+]
 TITLES = ["总经理", "采购经理", "IT 总监", "财务总监", "信息中心主任", "运营总监", "副总裁", "项目经理"]
-NEEDS = ["替换旧版 ERP 系统", "搭建统一的客户管理平台", "生产线数据采集与看板", "全院信息化升级", "采购审批流程线上化",
-         "仓储管理系统改造", "数据中台建设", "门店收银与会员系统", "安全合规审计平台", "移动办公与协同"]
+NEEDS = [
+    "替换旧版 ERP 系统",
+    "搭建统一的客户管理平台",
+    "生产线数据采集与看板",
+    "全院信息化升级",
+    "采购审批流程线上化",
+    "仓储管理系统改造",
+    "数据中台建设",
+    "门店收银与会员系统",
+    "安全合规审计平台",
+    "移动办公与协同",
+]
 PRODUCTS = ["ERP 升级项目", "CRM 平台", "数据中台", "MES 系统", "信息化二期", "协同办公", "仓储系统", "会员系统"]
 SUMMARIES = {
     "call": ["电话沟通项目进展", "电话确认预算审批情况", "电话了解决策流程"],
@@ -68,9 +133,13 @@ SUMMARIES = {
 }
 OUTCOMES = ["客户认可方案", "需内部讨论后答复", "对价格有顾虑", "要求补充案例", "同意进入下一步"]
 NEXT_STEPS = ["发送正式报价", "安排技术交流", "约决策人面谈", "提交投标文件", "确认合同条款", "跟进预算审批"]
-OBJECTIONS = [("price", "价格高于预算", "提供分期付款与阶梯折扣"), ("timing", "今年预算已用完", "建议先签框架协议"),
-              ("feature_fit", "缺少与现有系统的接口", "承诺二次开发接口"), ("competitor", "竞品报价更低", "强调实施与服务优势"),
-              ("authority", "需要集团总部审批", "准备总部汇报材料")]
+OBJECTIONS = [
+    ("price", "价格高于预算", "提供分期付款与阶梯折扣"),
+    ("timing", "今年预算已用完", "建议先签框架协议"),
+    ("feature_fit", "缺少与现有系统的接口", "承诺二次开发接口"),
+    ("competitor", "竞品报价更低", "强调实施与服务优势"),
+    ("authority", "需要集团总部审批", "准备总部汇报材料"),
+]
 COMPETITORS = ["用友", "金蝶", "Salesforce", "纷享销客", "销售易"]
 
 
@@ -86,8 +155,14 @@ class Org:
 def _user(username: str, first: str, last: str, password: str, **extra) -> User:
     user, _ = User.objects.update_or_create(
         username=username,
-        defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com", "password": password,
-                  "is_active": True, **extra},
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@example.com",
+            "password": password,
+            "is_active": True,
+            **extra,
+        },
     )
     return user
 
@@ -185,20 +260,33 @@ class _Builder:
             head = COMPANY_HEADS[i % len(COMPANY_HEADS)]
             tail, industry, ctype = COMPANY_TAILS[(i // len(COMPANY_HEADS) + i) % len(COMPANY_TAILS)]
             suffix = "" if i < len(COMPANY_HEADS) * len(COMPANY_TAILS) else f"({i})"
-            rows.append(Customer(
-                name=f"{head}{tail}{suffix}", customer_type=ctype, industry=industry,
-                region=rng.choice(Region.values), value_tier=rng.choice(ValueTier.values),
-                owner=self.org.reps[i % len(self.org.reps)], phone=f"0{rng.randint(10, 99)}-{rng.randint(10000000, 99999999)}",
-            ))
+            rows.append(
+                Customer(
+                    name=f"{head}{tail}{suffix}",
+                    customer_type=ctype,
+                    industry=industry,
+                    region=rng.choice(Region.values),
+                    value_tier=rng.choice(ValueTier.values),
+                    owner=self.org.reps[i % len(self.org.reps)],
+                    phone=f"0{rng.randint(10, 99)}-{rng.randint(10000000, 99999999)}",
+                )
+            )
         self.customers = Customer.objects.bulk_create(rows, batch_size=BATCH)
         contacts = []
         for c in self.customers:
             for j in range(rng.randint(1, 3) if self.rich else 1):
-                contacts.append(Contact(
-                    customer=c, name=_person(rng), title=rng.choice(TITLES), phone=f"13{rng.randint(100000000, 999999999)}",
-                    buying_role=Contact.BuyingRole.DECISION_MAKER if j == 0 else rng.choice(Contact.BuyingRole.values),
-                    attitude=rng.choice(Contact.Attitude.values),
-                ))
+                contacts.append(
+                    Contact(
+                        customer=c,
+                        name=_person(rng),
+                        title=rng.choice(TITLES),
+                        phone=f"13{rng.randint(100000000, 999999999)}",
+                        buying_role=Contact.BuyingRole.DECISION_MAKER
+                        if j == 0
+                        else rng.choice(Contact.BuyingRole.values),
+                        attitude=rng.choice(Contact.Attitude.values),
+                    )
+                )
         for contact in Contact.objects.bulk_create(contacts, batch_size=BATCH):
             self.contacts.setdefault(contact.customer_id, []).append(contact)
 
@@ -229,21 +317,40 @@ class _Builder:
             end = closed or now
             n = follow_ups if follow_ups is not None else rng.randint(2, 9)
             times = sorted(created + (end - created) * ((k + rng.random()) / max(n, 1)) for k in range(n))
-            deals.append(Opportunity(
-                name=f"{customer.name[:12]} · {rng.choice(PRODUCTS)}", customer=customer, primary_contact=contact,
-                owner=owner, amount=amount, stage=stage, probability=stage.probability,
-                expected_close_date=close_date, value_tier=rng.choice(ValueTier.values),
-                urgency=rng.choice(Urgency.values), buying_stage=rng.choice(BuyingStage.values),
-                source=rng.choice(self.sources), budget_amount=amount, budget_confirmed=True,
-                timeline_confirmed=True, need_description=rng.choice(NEEDS) if reached >= 2 or rng.random() < .5 else "",
-                need_confirmed=reached >= 2, next_step=rng.choice(NEXT_STEPS) if stage.is_open else "",
-                stage_entered_at=entered, closed_at=closed,
-                loss_reason=rng.choice(self.loss_reasons) if stage.outcome == Stage.Outcome.LOST else None,
-                review_notes="复盘:客户最终选择了价格更低的方案。" if stage.outcome == Stage.Outcome.LOST and self.rich else "",
-                created_by=owner, created_at=created, last_activity_at=times[-1] if times else None,
-                next_follow_up_at=now + timedelta(days=rng.randint(-10, 14), hours=rng.randint(0, 8))
-                if stage.is_open else None,
-            ))
+            deals.append(
+                Opportunity(
+                    name=f"{customer.name[:12]} · {rng.choice(PRODUCTS)}",
+                    customer=customer,
+                    primary_contact=contact,
+                    owner=owner,
+                    amount=amount,
+                    stage=stage,
+                    probability=stage.probability,
+                    expected_close_date=close_date,
+                    value_tier=rng.choice(ValueTier.values),
+                    urgency=rng.choice(Urgency.values),
+                    buying_stage=rng.choice(BuyingStage.values),
+                    source=rng.choice(self.sources),
+                    budget_amount=amount,
+                    budget_confirmed=True,
+                    timeline_confirmed=True,
+                    need_description=rng.choice(NEEDS) if reached >= 2 or rng.random() < 0.5 else "",
+                    need_confirmed=reached >= 2,
+                    next_step=rng.choice(NEXT_STEPS) if stage.is_open else "",
+                    stage_entered_at=entered,
+                    closed_at=closed,
+                    loss_reason=rng.choice(self.loss_reasons) if stage.outcome == Stage.Outcome.LOST else None,
+                    review_notes="复盘:客户最终选择了价格更低的方案。"
+                    if stage.outcome == Stage.Outcome.LOST and self.rich
+                    else "",
+                    created_by=owner,
+                    created_at=created,
+                    last_activity_at=times[-1] if times else None,
+                    next_follow_up_at=now + timedelta(days=rng.randint(-10, 14), hours=rng.randint(0, 8))
+                    if stage.is_open
+                    else None,
+                )
+            )
             plans.append((plan, times))
         deals = Opportunity.objects.bulk_create(deals)
         changes, activities, objections = [], [], []
@@ -254,35 +361,62 @@ class _Builder:
         for deal, (plan, times) in zip(deals, plans, strict=True):
             previous = None
             for stage, at in plan:
-                changes.append(StageChange(
-                    opportunity=deal, from_stage=previous[0] if previous else None, to_stage=stage,
-                    from_probability=previous[0].probability if previous else None, to_probability=stage.probability,
-                    changed_by=deal.owner, changed_at=at,
-                    days_in_previous_stage=Decimal((at - previous[1]).total_seconds() / 86400).quantize(Decimal("0.01"))
-                    if previous else Decimal("0"),
-                    stages_skipped=max(stage.order - previous[0].order - 1, 0)
-                    if previous and stage.outcome != Stage.Outcome.LOST else 0,
-                    amount=deal.amount, loss_reason=deal.loss_reason if stage.outcome == Stage.Outcome.LOST else None,
-                ))
+                changes.append(
+                    StageChange(
+                        opportunity=deal,
+                        from_stage=previous[0] if previous else None,
+                        to_stage=stage,
+                        from_probability=previous[0].probability if previous else None,
+                        to_probability=stage.probability,
+                        changed_by=deal.owner,
+                        changed_at=at,
+                        days_in_previous_stage=Decimal((at - previous[1]).total_seconds() / 86400).quantize(
+                            Decimal("0.01")
+                        )
+                        if previous
+                        else Decimal("0"),
+                        stages_skipped=max(stage.order - previous[0].order - 1, 0)
+                        if previous and stage.outcome != Stage.Outcome.LOST
+                        else 0,
+                        amount=deal.amount,
+                        loss_reason=deal.loss_reason if stage.outcome == Stage.Outcome.LOST else None,
+                    )
+                )
                 previous = (stage, at)
             links.append(Through(opportunity_id=deal.pk, contact_id=deal.primary_contact_id))
             for k, at in enumerate(times):
                 kind = rng.choice(list(SUMMARIES))
-                activities.append(Activity(
-                    opportunity=deal, kind=kind, occurred_at=at, summary=rng.choice(SUMMARIES[kind]),
-                    outcome=rng.choice(OUTCOMES), next_step=rng.choice(NEXT_STEPS), created_by=deal.owner,
-                    spin_situation="客户目前使用 Excel 管理" if self.rich and k == 0 else "",
-                    spin_problem="数据分散,报表靠手工" if self.rich and k == 0 else "",
-                ))
+                activities.append(
+                    Activity(
+                        opportunity=deal,
+                        kind=kind,
+                        occurred_at=at,
+                        summary=rng.choice(SUMMARIES[kind]),
+                        outcome=rng.choice(OUTCOMES),
+                        next_step=rng.choice(NEXT_STEPS),
+                        created_by=deal.owner,
+                        spin_situation="客户目前使用 Excel 管理" if self.rich and k == 0 else "",
+                        spin_problem="数据分散,报表靠手工" if self.rich and k == 0 else "",
+                    )
+                )
             if self.rich and rng.random() < 0.35:
                 kind, text, response = rng.choice(OBJECTIONS)
                 resolved = rng.random() < 0.5
-                objections.append(Objection(opportunity=deal, kind=kind, description=text, response=response,
-                                            is_resolved=resolved, resolved_at=now if resolved else None,
-                                            created_by=deal.owner))
+                objections.append(
+                    Objection(
+                        opportunity=deal,
+                        kind=kind,
+                        description=text,
+                        response=response,
+                        is_resolved=resolved,
+                        resolved_at=now if resolved else None,
+                        created_by=deal.owner,
+                    )
+                )
             if rng.random() < 0.3:
-                competitor_links.append(CompetitorLink(opportunity_id=deal.pk,
-                                                       competitor_id=rng.choice(self.competitors).pk))
+                competitor_links.append(
+                    CompetitorLink(opportunity_id=deal.pk, competitor_id=rng.choice(self.competitors).pk)
+                )
         StageChange.objects.bulk_create(changes, batch_size=BATCH)
         Activity.objects.bulk_create(activities, batch_size=BATCH)
         Objection.objects.bulk_create(objections, batch_size=BATCH)
@@ -292,7 +426,7 @@ class _Builder:
 
     def make_leads(self, count: int, converted_from: list[Opportunity]) -> None:
         rng, now = self.rng, self.now
-        statuses = [("new", .30), ("working", .25), ("qualified", .10), ("disqualified", .15), ("converted", .20)]
+        statuses = [("new", 0.30), ("working", 0.25), ("qualified", 0.10), ("disqualified", 0.15), ("converted", 0.20)]
         convertible = [d for d in converted_from if not d.is_quick_win]
         rows = []
         for start in range(0, count, BATCH):
@@ -308,15 +442,29 @@ class _Builder:
                 head, (tail, industry, ctype) = rng.choice(COMPANY_HEADS), rng.choice(COMPANY_TAILS)
                 qualified = status in ("qualified", "converted")
                 lead = Lead(
-                    name=_person(rng), title=rng.choice(TITLES), company=f"{head}{tail}", phone=f"13{rng.randint(100000000, 999999999)}",
-                    email=f"lead{i}@example.com", customer_type=ctype, industry=industry, region=rng.choice(Region.values),
-                    company_size=rng.choice([20, 50, 200, 800, 3000]), source=rng.choice(self.sources), owner=owner,
-                    team=owner.team if owner else rng.choice(self.org.teams), status=status, score=rng.randint(0, 100),
-                    budget_amount=_amount(rng) if qualified or rng.random() < .4 else None, budget_confirmed=qualified,
-                    is_decision_maker=qualified, authority_confirmed=qualified,
-                    need_description=rng.choice(NEEDS) if qualified or rng.random() < .5 else "", need_confirmed=qualified,
+                    name=_person(rng),
+                    title=rng.choice(TITLES),
+                    company=f"{head}{tail}",
+                    phone=f"13{rng.randint(100000000, 999999999)}",
+                    email=f"lead{i}@example.com",
+                    customer_type=ctype,
+                    industry=industry,
+                    region=rng.choice(Region.values),
+                    company_size=rng.choice([20, 50, 200, 800, 3000]),
+                    source=rng.choice(self.sources),
+                    owner=owner,
+                    team=owner.team if owner else rng.choice(self.org.teams),
+                    status=status,
+                    score=rng.randint(0, 100),
+                    budget_amount=_amount(rng) if qualified or rng.random() < 0.4 else None,
+                    budget_confirmed=qualified,
+                    is_decision_maker=qualified,
+                    authority_confirmed=qualified,
+                    need_description=rng.choice(NEEDS) if qualified or rng.random() < 0.5 else "",
+                    need_confirmed=qualified,
                     timeline_date=timezone.localdate(now) + timedelta(days=rng.randint(10, 120)) if qualified else None,
-                    timeline_confirmed=qualified, created_at=now - timedelta(days=rng.uniform(0, 180)),
+                    timeline_confirmed=qualified,
+                    created_at=now - timedelta(days=rng.uniform(0, 180)),
                     disqualify_reason="预算不足,一年内无采购计划" if status == "disqualified" else "",
                 )
                 if status == "converted" and convertible:
@@ -330,8 +478,15 @@ class _Builder:
         follow = []
         for lead in rows[: min(len(rows), 400)] if self.rich else []:
             if lead.status == "working":
-                follow.append(Activity(lead=lead, kind="call", occurred_at=lead.created_at + timedelta(days=1),
-                                       summary="首次电话沟通,了解需求", created_by=lead.owner))
+                follow.append(
+                    Activity(
+                        lead=lead,
+                        kind="call",
+                        occurred_at=lead.created_at + timedelta(days=1),
+                        summary="首次电话沟通,了解需求",
+                        created_by=lead.owner,
+                    )
+                )
         Activity.objects.bulk_create(follow)
 
     def make_quick_wins(self, count: int) -> None:
@@ -341,9 +496,19 @@ class _Builder:
             customer = self.customers[-(i + 1)]
             at = self.now - timedelta(days=self.rng.uniform(1, 90))
             Opportunity.objects.create(
-                name=f"{customer.name[:12]} · 小单快签", customer=customer, owner=rep, amount=Decimal(self.rng.randint(5, 30) * 1000),
-                stage=won, probability=100, expected_close_date=timezone.localdate(at), stage_entered_at=at, closed_at=at,
-                is_quick_win=True, source=self.rng.choice(self.sources), created_by=rep, created_at=at,
+                name=f"{customer.name[:12]} · 小单快签",
+                customer=customer,
+                owner=rep,
+                amount=Decimal(self.rng.randint(5, 30) * 1000),
+                stage=won,
+                probability=100,
+                expected_close_date=timezone.localdate(at),
+                stage_entered_at=at,
+                closed_at=at,
+                is_quick_win=True,
+                source=self.rng.choice(self.sources),
+                created_by=rep,
+                created_at=at,
             )
 
     def make_quotas(self) -> None:

@@ -73,8 +73,7 @@ class ScoringRule(models.Model):
         _("value"),
         max_length=50,
         help_text=_(
-            "A code (e.g. “it”, “enterprise”, “east”, “website”, “download”) or, for the “at least” "
-            "criteria, a number."
+            "A code (e.g. “it”, “enterprise”, “east”, “website”, “download”) or, for the “at least” criteria, a number."
         ),
     )
     points = models.IntegerField(_("points"), help_text=_("May be negative."))
@@ -94,9 +93,7 @@ class ScoringRule(models.Model):
     def clean(self) -> None:
         choices = self.CHOICES_FOR.get(self.criterion)
         if choices is not None and self.value not in choices.values:
-            raise ValidationError(
-                {"value": _("Choose one of: %(codes)s.") % {"codes": ", ".join(choices.values)}}
-            )
+            raise ValidationError({"value": _("Choose one of: %(codes)s.") % {"codes": ", ".join(choices.values)}})
         if self.criterion == self.Criterion.SOURCE and not LeadSource.objects.filter(code=self.value).exists():
             raise ValidationError({"value": _("No lead source has this code.")})
         if self.criterion in (self.Criterion.BUDGET_AT_LEAST, self.Criterion.COMPANY_SIZE_AT_LEAST):

@@ -44,7 +44,7 @@ class IntakeForm(forms.Form):
         label=_("Phone"),
         max_length=30,
         required=False,
-        validators=[RegexValidator(r"^\+?[0-9 ()-]{5,30}$", _("Enter a phone number: digits, spaces, + - ( ).") )],
+        validators=[RegexValidator(r"^\+?[0-9 ()-]{5,30}$", _("Enter a phone number: digits, spaces, + - ( )."))],
     )
     customer_type = forms.ChoiceField(
         label=_("You are"), choices=CustomerType.choices, initial=CustomerType.ENTERPRISE, required=False
@@ -68,7 +68,12 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not data.get("email") and not data.get("phone") and not self.has_error("email") and not self.has_error("phone"):
+        if (
+            not data.get("email")
+            and not data.get("phone")
+            and not self.has_error("email")
+            and not self.has_error("phone")
+        ):
             raise forms.ValidationError(_("Give an email address or a phone number so that we can reach you."))
         return data
 
@@ -187,7 +192,9 @@ def intake_submit(request: HttpRequest) -> HttpResponse:
         except (ValueError, UnicodeDecodeError):
             payload = None
         if not isinstance(payload, dict):
-            return _cors(JsonResponse({"ok": False, "errors": {"__all__": [gettext("Send a JSON object.")]}}, status=400))
+            return _cors(
+                JsonResponse({"ok": False, "errors": {"__all__": [gettext("Send a JSON object.")]}}, status=400)
+            )
         payload = {k: "" if v is None else str(v) for k, v in payload.items()}
     else:
         payload = request.POST

@@ -86,9 +86,7 @@ class Lead(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     # Routing
-    source = models.ForeignKey(
-        LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads"
-    )
+    source = models.ForeignKey(LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),

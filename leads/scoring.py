@@ -58,7 +58,9 @@ def compute_score(lead: Lead, rules: Iterable[ScoringRule], event_counts: Mappin
 
 def record_event(lead: Lead, kind: str, *, detail: str = "", occurred_at: datetime | None = None) -> LeadEvent:
     """Record a behaviour event; the lead is re-scored after commit."""
-    return LeadEvent.objects.create(lead=lead, kind=kind, detail=detail[:300], occurred_at=occurred_at or timezone.now())
+    return LeadEvent.objects.create(
+        lead=lead, kind=kind, detail=detail[:300], occurred_at=occurred_at or timezone.now()
+    )
 
 
 def rescore_lead(lead_id: int, *, now: datetime | None = None) -> Lead | None:

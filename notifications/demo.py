@@ -106,7 +106,9 @@ def _shape(stdout) -> None:
         if website is not None:
             Lead.objects.filter(pk=lead.pk).update(source=website, team=None)
         events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.FORM_SUBMISSION, occurred_at=now - timedelta(hours=i)))
-        events += [LeadEvent(lead=lead, kind=LeadEvent.Kind.SITE_VISIT, occurred_at=now - timedelta(days=d)) for d in range(i)]
+        events += [
+            LeadEvent(lead=lead, kind=LeadEvent.Kind.SITE_VISIT, occurred_at=now - timedelta(days=d)) for d in range(i)
+        ]
     LeadEvent.objects.bulk_create(events)
     for lead in fresh:
         rescore_lead(lead.pk)
@@ -123,6 +125,5 @@ def seed_automation_demo(stdout) -> None:
         return
     results = reminders.run_all()
     stdout.write(
-        "  automation: reminders sent: "
-        + ", ".join(f"{name} {result.created}" for name, result in results.items())
+        "  automation: reminders sent: " + ", ".join(f"{name} {result.created}" for name, result in results.items())
     )

@@ -46,7 +46,9 @@ class Notification(models.Model):
     opportunity = models.ForeignKey(
         "opportunities.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     # The approval a leader decides from the notification list (approval kinds only).
     approval_request = models.ForeignKey(
         "opportunities.ApprovalRequest",

@@ -133,7 +133,12 @@ def stale_drafts(row: tuple, stage: Stage, users: dict[int, User], now: datetime
             )
         )
     leader = users.get(leader_id) if leader_id else None
-    if leader is not None and leader.is_active and leader_id != owner_id and now - idle_since > timedelta(days=2 * limit):
+    if (
+        leader is not None
+        and leader.is_active
+        and leader_id != owner_id
+        and now - idle_since > timedelta(days=2 * limit)
+    ):
         values = {
             "deal": name,
             "owner": str(owner or owner_id),
@@ -177,9 +182,7 @@ def scan_stale(*, now: datetime | None = None, size: int | None = None) -> ScanR
     return result
 
 
-def _follow_up_drafts(
-    rows: list[tuple], namespace: str, users: dict[int, User], phrases: Phrases
-) -> list[Draft]:
+def _follow_up_drafts(rows: list[tuple], namespace: str, users: dict[int, User], phrases: Phrases) -> list[Draft]:
     drafts = []
     title_key = "due_deal_title" if namespace == "opportunities" else "due_lead_title"
     for pk, name, due, owner_id in rows:
@@ -226,7 +229,9 @@ def scan_follow_ups_due(*, now: datetime | None = None, size: int | None = None)
     for namespace, queryset, label in sources:
         for low, high in pk_windows(queryset.model.objects.all(), size):
             rows = list(
-                queryset.filter(pk__gt=low, pk__lte=high).order_by().values_list("pk", label, "next_follow_up_at", "owner_id")
+                queryset.filter(pk__gt=low, pk__lte=high)
+                .order_by()
+                .values_list("pk", label, "next_follow_up_at", "owner_id")
             )
             result.batches += 1
             if not rows:

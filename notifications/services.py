@@ -163,9 +163,7 @@ def _insert_new_postgresql(drafts: list[Draft]) -> list[int]:
 
     opts = Notification._meta
     names = [opts.get_field(name.removesuffix("_id")).column for name, _type in _COLUMNS]
-    arrays = [
-        [d.title[:300] if name == "title" else getattr(d, name) for d in drafts] for name, _type in _COLUMNS
-    ]
+    arrays = [[d.title[:300] if name == "title" else getattr(d, name) for d in drafts] for name, _type in _COLUMNS]
     unnest = ", ".join(f"%b::{sql_type}[]" for _name, sql_type in _COLUMNS)
     sql = (
         f"INSERT INTO {opts.db_table} ({', '.join(names)}, {opts.get_field('created_at').column}) "

@@ -27,7 +27,9 @@ def _move_action(stage: Stage):
             except StageMoveRefused as exc:
                 refused.append(f"{deal}: {'; '.join(exc.reasons)}")
         if moved:
-            modeladmin.message_user(request, gettext("%(n)d deal(s) moved to %(stage)s.") % {"n": moved, "stage": stage})
+            modeladmin.message_user(
+                request, gettext("%(n)d deal(s) moved to %(stage)s.") % {"n": moved, "stage": stage}
+            )
         for line in refused:
             modeladmin.message_user(request, line, level=messages.WARNING)
 
@@ -37,7 +39,16 @@ def _move_action(stage: Stage):
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ("name", "name_en", "order", "probability", "outcome", "stale_after_days", "approval_threshold", "is_active")
+    list_display = (
+        "name",
+        "name_en",
+        "order",
+        "probability",
+        "outcome",
+        "stale_after_days",
+        "approval_threshold",
+        "is_active",
+    )
     list_editable = ("probability", "stale_after_days", "approval_threshold", "is_active")
     list_filter = ("outcome", "is_active")
     search_fields = ("name", "name_en")
@@ -95,7 +106,17 @@ class StageChangeInline(admin.TabularInline):
 
     model = StageChange
     fk_name = "opportunity"
-    fields = ("changed_at", "from_stage", "to_stage", "days_in_previous_stage", "stages_skipped", "is_backward", "changed_by", "loss_reason", "note")
+    fields = (
+        "changed_at",
+        "from_stage",
+        "to_stage",
+        "days_in_previous_stage",
+        "stages_skipped",
+        "is_backward",
+        "changed_by",
+        "loss_reason",
+        "note",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -116,14 +137,41 @@ class ObjectionInline(admin.TabularInline):
 
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
-    list_display = ("name", "customer", "owner", "stage", "amount", "probability", "expected_close_date", "last_activity_at")
-    list_filter = ("stage", "owner__team", "urgency", "value_tier", "kind", "is_quick_win", "customer__customer_type", "customer__industry")
+    list_display = (
+        "name",
+        "customer",
+        "owner",
+        "stage",
+        "amount",
+        "probability",
+        "expected_close_date",
+        "last_activity_at",
+    )
+    list_filter = (
+        "stage",
+        "owner__team",
+        "urgency",
+        "value_tier",
+        "kind",
+        "is_quick_win",
+        "customer__customer_type",
+        "customer__industry",
+    )
     search_fields = ("name", "customer__name")
     autocomplete_fields = ("customer", "owner", "primary_contact", "parent")
     filter_horizontal = ("contacts", "competitors")
     # The stage only changes through Opportunity.move_to (the pages and the board), so it is
     # read-only here: the admin must not bypass the stage rules and their history.
-    readonly_fields = ("stage", "probability", "stage_entered_at", "closed_at", "loss_reason", "last_activity_at", "created_at", "version")
+    readonly_fields = (
+        "stage",
+        "probability",
+        "stage_entered_at",
+        "closed_at",
+        "loss_reason",
+        "last_activity_at",
+        "created_at",
+        "version",
+    )
     list_select_related = ("customer", "owner", "stage")
     inlines = [StageChangeInline, ObjectionInline]
     date_hierarchy = "created_at"

@@ -86,7 +86,10 @@ def forecast_figure(months: list[dict]) -> go.Figure:
     fig.add_trace(go.Bar(name=_("Won"), x=x, y=[_num(r["won"]) for r in months], marker={"color": PALETTE["won"]}))
     fig.add_trace(
         go.Bar(
-            name=_("Weighted pipeline"), x=x, y=[_num(r["weighted"]) for r in months], marker={"color": PALETTE["weighted"]}
+            name=_("Weighted pipeline"),
+            x=x,
+            y=[_num(r["weighted"]) for r in months],
+            marker={"color": PALETTE["weighted"]},
         )
     )
     fig.add_trace(
@@ -135,7 +138,12 @@ def duration_figure(rows: list[dict]) -> go.Figure:
     x = [r["stage"] for r in rows]
     fig = go.Figure()
     fig.add_trace(
-        go.Bar(name=_("Average days"), x=x, y=[_num(r["average_days"]) for r in rows], marker={"color": PALETTE["best_case"]})
+        go.Bar(
+            name=_("Average days"),
+            x=x,
+            y=[_num(r["average_days"]) for r in rows],
+            marker={"color": PALETTE["best_case"]},
+        )
     )
     fig.add_trace(
         go.Scatter(
@@ -179,7 +187,11 @@ def leaderboard_figure(rows: list[dict]) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            name=_("Won"), y=reps, x=[_num(r["won_amount"]) for r in rows][::-1], orientation="h", marker={"color": PALETTE["won"]}
+            name=_("Won"),
+            y=reps,
+            x=[_num(r["won_amount"]) for r in rows][::-1],
+            orientation="h",
+            marker={"color": PALETTE["won"]},
         )
     )
     if any(r["target"] is not None for r in rows):
@@ -234,7 +246,12 @@ def teams_figure(rows: list[dict]) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Bar(name=_("Won"), x=x, y=[_num(r["won_amount"]) for r in rows], marker={"color": PALETTE["won"]}))
     fig.add_trace(
-        go.Bar(name=_("Weighted pipeline"), x=x, y=[_num(r["weighted"]) for r in rows], marker={"color": PALETTE["weighted"]})
+        go.Bar(
+            name=_("Weighted pipeline"),
+            x=x,
+            y=[_num(r["weighted"]) for r in rows],
+            marker={"color": PALETTE["weighted"]},
+        )
     )
     fig.add_trace(
         go.Bar(name=_("Target"), x=x, y=[_num(r["target"] or 0) for r in rows], marker={"color": PALETTE["muted"]})

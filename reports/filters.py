@@ -32,13 +32,13 @@ class ReportFilter(django_filters.FilterSet):
     leader cannot even pick another team; the data itself is always scoped by `visible_to`.
     """
 
-    period = django_filters.ChoiceFilter(
-        label=_("Period"), choices=PERIOD_CHOICES, method="keep_all", empty_label=None
-    )
+    period = django_filters.ChoiceFilter(label=_("Period"), choices=PERIOD_CHOICES, method="keep_all", empty_label=None)
     team = django_filters.ModelChoiceFilter(
         label=_("Team"), field_name="owner__team", queryset=_teams, empty_label=_("All teams")
     )
-    rep = django_filters.ModelChoiceFilter(label=_("Rep"), field_name="owner", queryset=_reps, empty_label=_("All reps"))
+    rep = django_filters.ModelChoiceFilter(
+        label=_("Rep"), field_name="owner", queryset=_reps, empty_label=_("All reps")
+    )
     customer_type = django_filters.ChoiceFilter(
         label=_("Customer type"),
         field_name="customer__customer_type",

@@ -77,6 +77,7 @@ def funnel_sections(scope: ReportScope, full: bool = False) -> list[Section]:
 
 # --- forecast -------------------------------------------------------------------------
 
+
 def verdict_label(key: str) -> str:
     labels = {
         "no_target": _("No target set"),
@@ -247,6 +248,7 @@ def winloss_sections(scope: ReportScope, full: bool = False) -> list[Section]:
 
 # --- team -----------------------------------------------------------------------------
 
+
 def _team_columns(first: Column) -> list[Column]:
     return [
         first,
@@ -293,7 +295,12 @@ def team_sections(scope: ReportScope, full: bool = False) -> list[Section]:
     if scope.user.is_admin:
         teams = team_rows(scope)
         sections.append(
-            Section("teams", _("Teams compared"), Table("teams", _team_columns(C("team", _("Team"))), teams), charts.teams_figure(teams))
+            Section(
+                "teams",
+                _("Teams compared"),
+                Table("teams", _team_columns(C("team", _("Team"))), teams),
+                charts.teams_figure(teams),
+            )
         )
     return sections
 
@@ -323,7 +330,12 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
     past_due, past_due_total = past_due_rows(scope, limit)
     stale, stale_total = stale_rows(scope, limit)
     quick, quick_total = quick_win_rows(scope, limit)
-    deal_columns = [C("deal", _("Opportunity"), "deal"), C("rep", _("Rep")), C("stage", _("Stage")), C("amount", _("Amount"), "money")]
+    deal_columns = [
+        C("deal", _("Opportunity"), "deal"),
+        C("rep", _("Rep")),
+        C("stage", _("Stage")),
+        C("amount", _("Amount"), "money"),
+    ]
     return [
         Section(
             "per_rep",
@@ -355,7 +367,9 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
             _("Long in the first stage, then won at once"),
             Table("long_first_stage", _change_columns(), long_rows, long_total),
             note=(
-                _("Won straight from the first stage after more than %(multiple)s × the median time there (%(threshold)s days).")
+                _(
+                    "Won straight from the first stage after more than %(multiple)s × the median time there (%(threshold)s days)."
+                )
                 % {"multiple": multiple.normalize(), "threshold": threshold if threshold is not None else "—"}
             ),
             extra={"threshold": threshold},
@@ -365,7 +379,8 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
             _("Open deals past their expected close date"),
             Table(
                 "past_due",
-                deal_columns + [C("expected_close_date", _("Expected close"), "date"), C("days_overdue", _("Days overdue"), "int")],
+                deal_columns
+                + [C("expected_close_date", _("Expected close"), "date"), C("days_overdue", _("Days overdue"), "int")],
                 past_due,
                 past_due_total,
             ),
@@ -381,7 +396,12 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
             _("Quick wins (converted straight to won)"),
             Table(
                 "quick_wins",
-                [C("deal", _("Opportunity"), "deal"), C("rep", _("Rep")), C("amount", _("Amount"), "money"), C("closed_on", _("Won on"), "date")],
+                [
+                    C("deal", _("Opportunity"), "deal"),
+                    C("rep", _("Rep")),
+                    C("amount", _("Amount"), "money"),
+                    C("closed_on", _("Won on"), "date"),
+                ],
                 quick,
                 quick_total,
             ),
@@ -455,7 +475,9 @@ def overview_sections(scope: ReportScope, full: bool = False) -> list[Section]:
     conversion = conversion_rows(scope)
     losses = loss_reason_rows(scope)
     sections = [
-        Section("funnel", _("Funnel"), funnel_table(funnel), charts.funnel_figure(funnel), link=reverse("reports:funnel")),
+        Section(
+            "funnel", _("Funnel"), funnel_table(funnel), charts.funnel_figure(funnel), link=reverse("reports:funnel")
+        ),
         Section(
             "forecast",
             _("Forecast"),

@@ -36,7 +36,7 @@ def percent(value) -> str:
 
 @register.simple_tag(takes_context=True)
 def nav_active(context, name: str) -> str:
-    """"active" for the header item of the current section (the board is its own section)."""
+    """ "active" for the header item of the current section (the board is its own section)."""
     match = getattr(context.get("request"), "resolver_match", None)
     if match is None:
         return ""

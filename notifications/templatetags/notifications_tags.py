@@ -30,10 +30,15 @@ def approval_panel(opportunity: Opportunity, user) -> dict:
     can_approve = opportunity.can_approve(user)
     requestable: list[Stage] = []
     if pending is None and opportunity.stage.is_open and not can_approve:
-        approved = {(r.stage_id) for r in requests if r.status == ApprovalRequest.Status.APPROVED and r.amount >= opportunity.amount}
+        approved = {
+            (r.stage_id)
+            for r in requests
+            if r.status == ApprovalRequest.Status.APPROVED and r.amount >= opportunity.amount
+        }
         requestable = [
             stage
-            for stage in Stage.objects.active().filter(approval_threshold__isnull=False, approval_threshold__lte=opportunity.amount)
+            for stage in Stage.objects.active()
+            .filter(approval_threshold__isnull=False, approval_threshold__lte=opportunity.amount)
             .exclude(pk=opportunity.stage_id)
             .exclude(outcome=Stage.Outcome.LOST)
             if stage.pk not in approved

@@ -206,8 +206,8 @@ class ApprovalRequest(models.Model):
         from notifications.approvals import close_request_notifications
 
         with transaction.atomic():
-            request = ApprovalRequest.objects.select_for_update(of=("self",)).select_related("opportunity").get(
-                pk=self.pk
+            request = (
+                ApprovalRequest.objects.select_for_update(of=("self",)).select_related("opportunity").get(pk=self.pk)
             )
             if by.pk not in (request.requested_by_id, request.opportunity.owner_id) and not by.is_admin:
                 raise PermissionDenied(gettext("Only the requester can withdraw this request."))

@@ -60,9 +60,8 @@ def stale_q(now: datetime, stages: list[Stage] | None = None) -> Q:
         if not stage.is_open:
             continue
         cutoff = now - timedelta(days=stage.stale_after_days)
-        q |= (
-            Q(stage_id=stage.pk, stage_entered_at__lt=cutoff)
-            & (Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=cutoff))
+        q |= Q(stage_id=stage.pk, stage_entered_at__lt=cutoff) & (
+            Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=cutoff)
         )
     return q
 

@@ -28,8 +28,20 @@ from .common import active_stages, get_opportunity_for, is_htmx, safe_next
 CARDS_PER_COLUMN = 20
 # What a card shows: loading only these keeps a board of a hundred cards light.
 CARD_FIELDS = (
-    "id", "name", "amount", "probability", "stage_id", "stage_entered_at", "next_follow_up_at", "closed_at",
-    "customer__id", "customer__name", "owner__id", "owner__username", "owner__first_name", "owner__last_name",
+    "id",
+    "name",
+    "amount",
+    "probability",
+    "stage_id",
+    "stage_entered_at",
+    "next_follow_up_at",
+    "closed_at",
+    "customer__id",
+    "customer__name",
+    "owner__id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
 )
 CLOSED_WINDOW_DAYS = 30
 
@@ -73,12 +85,7 @@ def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
 def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True) -> list[Column]:
     totals = column_totals(queryset, stages, now)
     since = now - timedelta(days=CLOSED_WINDOW_DAYS)
-    cards = (
-        queryset.with_weighted()
-        .with_stale_flag(now, stages)
-        .select_related("customer", "owner")
-        .only(*CARD_FIELDS)
-    )
+    cards = queryset.with_weighted().with_stale_flag(now, stages).select_related("customer", "owner").only(*CARD_FIELDS)
     columns = []
     for stage in stages:
         row = totals.get(stage.pk, {})

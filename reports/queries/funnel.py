@@ -15,8 +15,11 @@ def _open_deals(scope: ReportScope):
     # The period narrows the funnel to deals expected to close in it ("all time": every open deal).
     # Stage ids rather than a join on the stage's outcome: the scan stays on one indexed table.
     open_ids = [s.pk for s in scope.open_stages]
-    return scope.deals().in_stage_statistics().filter(stage_id__in=open_ids).filter(
-        scope.period.date_q("expected_close_date")
+    return (
+        scope.deals()
+        .in_stage_statistics()
+        .filter(stage_id__in=open_ids)
+        .filter(scope.period.date_q("expected_close_date"))
     )
 
 

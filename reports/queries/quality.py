@@ -148,18 +148,22 @@ def long_first_stage_rows(scope: ReportScope, threshold: Decimal | None, limit: 
 
 
 def _deal_list(qs, limit: int | None, order: list[str]) -> tuple[list[dict], int]:
-    qs = qs.annotate(total=Window(Count("pk"))).values(
-        "pk",
-        "name",
-        *OWNER_COLUMNS,
-        "stage_id",
-        "amount",
-        "expected_close_date",
-        "stage_entered_at",
-        "last_activity_at",
-        "closed_at",
-        "total",
-    ).order_by(*order)
+    qs = (
+        qs.annotate(total=Window(Count("pk")))
+        .values(
+            "pk",
+            "name",
+            *OWNER_COLUMNS,
+            "stage_id",
+            "amount",
+            "expected_close_date",
+            "stage_entered_at",
+            "last_activity_at",
+            "closed_at",
+            "total",
+        )
+        .order_by(*order)
+    )
     if limit is not None:
         qs = qs[:limit]
     rows, total = [], 0

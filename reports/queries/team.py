@@ -81,6 +81,10 @@ def team_rows(scope: ReportScope) -> list[dict]:
             amount = row["team_total"] if row["team_total"] is not None else row["rep_total"]
             per_team[row["team_key"]] += money(amount)
     return [
-        {"team_id": team.pk, "team": team.name, **_figures(figures.get(team.pk, {}), money(per_team[team.pk]) if months else None)}
+        {
+            "team_id": team.pk,
+            "team": team.name,
+            **_figures(figures.get(team.pk, {}), money(per_team[team.pk]) if months else None),
+        }
         for team in teams
     ]

@@ -26,7 +26,9 @@ def loss_reason_rows(scope: ReportScope) -> list[dict]:
     )
     return [
         {
-            "reason": bilingual(r["loss_reason__name"], r["loss_reason__name_en"]) if r["loss_reason_id"] else _("No reason given"),
+            "reason": bilingual(r["loss_reason__name"], r["loss_reason__name_en"])
+            if r["loss_reason_id"]
+            else _("No reason given"),
             "count": r["count"],
             "amount": money(r["amount"]),
         }

@@ -52,8 +52,6 @@ def is_numeric(column) -> bool:
     return column.kind in NUMERIC_KINDS
 
 
-
-
 NUMERIC_KINDS = ("money", "percent", "int", "days")
 
 

@@ -59,4 +59,3 @@ def requires_postgres(test):
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: concurrent writers on separate connections (SQLite serialises them)",
     )(test)
-

@@ -130,9 +130,7 @@ def test_the_rep_asks_from_the_deal_panel_and_cannot_decide(deal, rep, rep_clien
     )
     assert response.status_code == 302
     request = ApprovalRequest.objects.get()
-    response = rep_client.post(
-        reverse("notifications:decide_approval", args=[request.pk]), {"decision": "approve"}
-    )
+    response = rep_client.post(reverse("notifications:decide_approval", args=[request.pk]), {"decision": "approve"})
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.status == "pending"
@@ -146,9 +144,12 @@ def test_another_teams_leader_gets_a_404(deal, rep, other_leader, stages):
         reverse("notifications:decide_approval", args=[request.pk]), {"decision": "approve"}
     )
     assert response.status_code == 404
-    assert client_for(other_leader).post(
-        reverse("notifications:request_approval", args=[deal.pk]), {"stage": stages[3].pk}
-    ).status_code == 404
+    assert (
+        client_for(other_leader)
+        .post(reverse("notifications:request_approval", args=[deal.pk]), {"stage": stages[3].pk})
+        .status_code
+        == 404
+    )
 
 
 def test_a_rejection_without_a_comment_is_explained_on_the_page(deal, rep, leader, leader_client, stages):
@@ -181,9 +182,17 @@ def test_every_approval_step_is_on_the_deal_timeline(deal, rep, leader, rep_clie
     request.reject(leader, "Discount too deep")
     deal.request_approval(stages[3], by=rep, note="Revised discount").approve(leader, "OK now")
     body = rep_client.get(reverse("opportunities:detail", args=[deal.pk])).content.decode()
-    timeline = body[body.index('id="timeline"'):]
-    for text in ["Approval requested for", "Board meets Friday", "Approval for", "Rejected", "Discount too deep",
-                 "Revised discount", "Approved", "OK now"]:
+    timeline = body[body.index('id="timeline"') :]
+    for text in [
+        "Approval requested for",
+        "Board meets Friday",
+        "Approval for",
+        "Rejected",
+        "Discount too deep",
+        "Revised discount",
+        "Approved",
+        "OK now",
+    ]:
         assert text in timeline, text
     # the approved move itself is on the timeline as a stage change
     deal.refresh_from_db()

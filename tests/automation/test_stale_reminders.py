@@ -97,7 +97,9 @@ def test_a_stage_move_ends_the_episode(rep, stages):
     assert stale_notes().count() == 2
 
 
-def test_the_reminder_is_written_in_the_recipients_language(rep, stages, mailoutbox, django_capture_on_commit_callbacks):
+def test_the_reminder_is_written_in_the_recipients_language(
+    rep, stages, mailoutbox, django_capture_on_commit_callbacks
+):
     rep.language = "zh-hans"
     rep.save(update_fields=["language"])
     idle_deal(rep, days=8, stage=stages[1], name="ERP")

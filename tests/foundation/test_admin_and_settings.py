@@ -11,9 +11,19 @@ from tests.factories import ActivityFactory, LeadFactory, OpportunityFactory
 pytestmark = pytest.mark.django_db
 
 ADMIN_MODELS = [
-    "accounts/user", "accounts/team", "customers/customer", "customers/contact", "leads/lead", "leads/leadsource",
-    "opportunities/stage", "opportunities/lossreason", "opportunities/competitor", "opportunities/quota",
-    "opportunities/opportunity", "opportunities/approvalrequest", "notifications/notification",
+    "accounts/user",
+    "accounts/team",
+    "customers/customer",
+    "customers/contact",
+    "leads/lead",
+    "leads/leadsource",
+    "opportunities/stage",
+    "opportunities/lossreason",
+    "opportunities/competitor",
+    "opportunities/quota",
+    "opportunities/opportunity",
+    "opportunities/approvalrequest",
+    "notifications/notification",
 ]
 
 
@@ -38,17 +48,22 @@ def test_admin_changing_a_stage_probability_in_the_list_updates_open_deals(admin
     deal = OpportunityFactory(owner=rep, stage=stages[2])
     stage = stages[2]
     data = {
-        "form-TOTAL_FORMS": "5", "form-INITIAL_FORMS": "5", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+        "form-TOTAL_FORMS": "5",
+        "form-INITIAL_FORMS": "5",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
         "_save": "Save",
     }
     for i, s in enumerate(sorted(stages.values(), key=lambda s: s.order)):
-        data.update({
-            f"form-{i}-id": str(s.pk),
-            f"form-{i}-probability": "65" if s.pk == stage.pk else str(s.probability),
-            f"form-{i}-stale_after_days": str(s.stale_after_days),
-            f"form-{i}-approval_threshold": "" if s.approval_threshold is None else str(s.approval_threshold),
-            f"form-{i}-is_active": "on",
-        })
+        data.update(
+            {
+                f"form-{i}-id": str(s.pk),
+                f"form-{i}-probability": "65" if s.pk == stage.pk else str(s.probability),
+                f"form-{i}-stale_after_days": str(s.stale_after_days),
+                f"form-{i}-approval_threshold": "" if s.approval_threshold is None else str(s.approval_threshold),
+                f"form-{i}-is_active": "on",
+            }
+        )
     response = admin_client_.post(reverse("admin:opportunities_stage_changelist"), data)
     assert response.status_code == 302
     deal.refresh_from_db()

@@ -156,7 +156,9 @@ def test_a_follow_up_in_the_future_is_refused_and_keeps_the_deal_stale(rep, stag
 
     deal = OpportunityFactory(owner=rep, stage_entered_at=timezone.now() - timezone.timedelta(days=30))
     with pytest.raises(ValidationError) as refused:
-        Activity.log(by=rep, opportunity=deal, summary="Planned visit", occurred_at=timezone.now() + timezone.timedelta(days=2))
+        Activity.log(
+            by=rep, opportunity=deal, summary="Planned visit", occurred_at=timezone.now() + timezone.timedelta(days=2)
+        )
     assert "occurred_at" in refused.value.message_dict
     assert not deal.activities.exists()
     assert Opportunity.objects.stale().filter(pk=deal.pk).exists()

@@ -31,10 +31,20 @@ def test_seed_demo_creates_the_demo_organisation_and_prints_the_accounts():
     assert admin.is_superuser and admin.is_staff
     leader1 = User.objects.get(username="leader1")
     assert leader1.is_leader and set(leader1.led_teams.get().members.values_list("username", flat=True)) == {
-        "leader1", "rep1", "rep2", "rep3"}
+        "leader1",
+        "rep1",
+        "rep2",
+        "rep3",
+    }
     assert Opportunity.objects.count() >= 200
     assert Lead.objects.count() == 300
-    assert set(Lead.objects.values_list("status", flat=True)) == {"new", "working", "qualified", "disqualified", "converted"}
+    assert set(Lead.objects.values_list("status", flat=True)) == {
+        "new",
+        "working",
+        "qualified",
+        "disqualified",
+        "converted",
+    }
     assert set(Opportunity.objects.values_list("stage__outcome", flat=True)) == {"open", "won", "lost"}
     assert Opportunity.objects.filter(is_quick_win=True).exists()
     assert Quota.objects.filter(user__username="rep1").count() == 6

@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def load_settings(**env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
     clean.update(env)
-    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='crm.settings'; django.setup(); " \
-           "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.LANGUAGE_CODE, s.TIME_ZONE, s.CRM_CURRENCY)"
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='crm.settings'; django.setup(); "
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.LANGUAGE_CODE, s.TIME_ZONE, s.CRM_CURRENCY)"
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
@@ -38,11 +40,22 @@ def test_production_refuses_to_start_without_allowed_hosts_or_database():
 
 def test_production_with_its_settings_starts_and_uses_them():
     result = load_settings(
-        DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="crm.example.com", DATABASE_URL="postgres://u@h/db",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/0", CRM_CURRENCY="USD", LANGUAGE_CODE="en",
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="crm.example.com",
+        DATABASE_URL="postgres://u@h/db",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CRM_CURRENCY="USD",
+        LANGUAGE_CODE="en",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/0", "en", "Asia/Shanghai", "USD"]
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "redis://127.0.0.1:6379/0",
+        "en",
+        "Asia/Shanghai",
+        "USD",
+    ]
 
 
 def test_money_has_thousands_separators_in_both_languages(settings):

@@ -262,9 +262,7 @@ def test_weighted_sums_in_sql_equal_the_python_figures(stages, rep):
     assert Decimal(totals["total_amount"]).quantize(Decimal("0.01")) == sum(amounts)
     python_weighted = sum(d.amount * d.probability / 100 for d in deals)
     assert Decimal(totals["total_weighted"]).quantize(Decimal("0.01")) == python_weighted.quantize(Decimal("0.01"))
-    annotated = {
-        d.pk: Decimal(d.weighted).quantize(Decimal("0.01")) for d in Opportunity.objects.with_weighted()
-    }
+    annotated = {d.pk: Decimal(d.weighted).quantize(Decimal("0.01")) for d in Opportunity.objects.with_weighted()}
     assert annotated == {d.pk: d.weighted_amount for d in deals}
 
 

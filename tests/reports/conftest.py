@@ -89,23 +89,66 @@ def history(frozen, rep, teammate, outsider, team, other_team, stages):
     price = LossReason.objects.get(name_en="Price")
     competitor = LossReason.objects.get(name_en="Competitor")
     deals = {
-        "D1": make_deal("D1", rep, stages, [(1, at(4, 1), 0)], amount=100000,
-                        expected_close_date=date(2025, 6, 20), last_activity_at=at(5, 14)),
-        "D2": make_deal("D2", rep, stages, [(1, at(3, 1), 0), (2, at(4, 10), 0)], amount=200000,
-                        expected_close_date=date(2025, 5, 10)),
-        "D3": make_deal("D3", rep, stages, [(1, at(4, 5), 0), (2, at(4, 15), 0), (3, at(5, 1), 0)], amount=300000,
-                        expected_close_date=date(2025, 7, 15), last_activity_at=at(5, 14)),
-        "D4": make_deal("D4", rep, stages, [(1, at(1, 10), 0), (2, at(3, 1), 0), (3, at(4, 1), 0), (4, at(4, 20), 0)],
-                        amount=400000, source="referral", expected_close_date=date(2025, 4, 20)),
+        "D1": make_deal(
+            "D1",
+            rep,
+            stages,
+            [(1, at(4, 1), 0)],
+            amount=100000,
+            expected_close_date=date(2025, 6, 20),
+            last_activity_at=at(5, 14),
+        ),
+        "D2": make_deal(
+            "D2",
+            rep,
+            stages,
+            [(1, at(3, 1), 0), (2, at(4, 10), 0)],
+            amount=200000,
+            expected_close_date=date(2025, 5, 10),
+        ),
+        "D3": make_deal(
+            "D3",
+            rep,
+            stages,
+            [(1, at(4, 5), 0), (2, at(4, 15), 0), (3, at(5, 1), 0)],
+            amount=300000,
+            expected_close_date=date(2025, 7, 15),
+            last_activity_at=at(5, 14),
+        ),
+        "D4": make_deal(
+            "D4",
+            rep,
+            stages,
+            [(1, at(1, 10), 0), (2, at(3, 1), 0), (3, at(4, 1), 0), (4, at(4, 20), 0)],
+            amount=400000,
+            source="referral",
+            expected_close_date=date(2025, 4, 20),
+        ),
         "D5": make_deal("D5", rep, stages, [(1, at(4, 2), 0), (5, at(4, 25), 0)], amount=50000, loss_reason=price),
-        "D6": make_deal("D6", rep, stages, [(1, at(1, 1), 0), (4, at(5, 5), 2)], amount=150000,
-                        expected_close_date=date(2025, 5, 5)),
+        "D6": make_deal(
+            "D6", rep, stages, [(1, at(1, 1), 0), (4, at(5, 5), 2)], amount=150000, expected_close_date=date(2025, 5, 5)
+        ),
         "D7": make_deal("D7", rep, stages, [(4, at(5, 2), 0)], amount=30000, is_quick_win=True),
-        "D8": make_deal("D8", teammate, stages, [(1, at(4, 20), 0)], amount=80000, expected_close_date=date(2025, 8, 5)),
-        "D9": make_deal("D9", teammate, stages, [(1, at(3, 15), 0), (2, at(4, 1), 0), (5, at(5, 10), 0)],
-                        amount=120000, loss_reason=competitor, customer_type="government"),
-        "D10": make_deal("D10", outsider, stages, [(1, at(4, 3), 0), (2, at(4, 8), 0)], amount=999000,
-                         expected_close_date=date(2025, 6, 1)),
+        "D8": make_deal(
+            "D8", teammate, stages, [(1, at(4, 20), 0)], amount=80000, expected_close_date=date(2025, 8, 5)
+        ),
+        "D9": make_deal(
+            "D9",
+            teammate,
+            stages,
+            [(1, at(3, 15), 0), (2, at(4, 1), 0), (5, at(5, 10), 0)],
+            amount=120000,
+            loss_reason=competitor,
+            customer_type="government",
+        ),
+        "D10": make_deal(
+            "D10",
+            outsider,
+            stages,
+            [(1, at(4, 3), 0), (2, at(4, 8), 0)],
+            amount=999000,
+            expected_close_date=date(2025, 6, 1),
+        ),
         "D11": make_deal("D11", outsider, stages, [(1, at(4, 1), 0), (4, at(4, 30), 0)], amount=777000),
     }
     for user, month, amount in [(rep, 4, 200000), (rep, 5, 500000), (rep, 6, 100000), (teammate, 5, 300000)]:

@@ -26,8 +26,14 @@ def test_funnel_figure_is_a_plotly_funnel_of_the_open_amount_per_stage():
 
 def test_forecast_figure_stacks_won_and_weighted_under_the_target_line():
     months = [
-        {"month": date(2025, 5, 1), "won": Decimal("10"), "weighted": Decimal("5"), "commit": Decimal("3"),
-         "best_case": Decimal("20"), "target": Decimal("40")},
+        {
+            "month": date(2025, 5, 1),
+            "won": Decimal("10"),
+            "weighted": Decimal("5"),
+            "commit": Decimal("3"),
+            "best_case": Decimal("20"),
+            "target": Decimal("40"),
+        },
     ]
     figure = charts.forecast_figure(months)
     names = [t.name for t in figure.data]
@@ -59,8 +65,15 @@ def test_ranked_bars_put_the_first_row_on_top():
 
 def test_forecast_verdict_answers_seed_004s_question():
     def verdict(won, weighted, best, target):
-        return _row(month=None, is_past=False, weighted=Decimal(weighted), best_case=Decimal(best),
-                    commit=Decimal(0), won=Decimal(won), target=Decimal(target))["verdict"]
+        return _row(
+            month=None,
+            is_past=False,
+            weighted=Decimal(weighted),
+            best_case=Decimal(best),
+            commit=Decimal(0),
+            won=Decimal(won),
+            target=Decimal(target),
+        )["verdict"]
 
     assert verdict(0, 0, 0, 0) == "no_target"
     assert verdict(100, 0, 0, 100) == "made"

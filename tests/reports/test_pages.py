@@ -221,7 +221,15 @@ def test_filters_narrow_every_figure(history, leader_client, teammate, stages):
 # --- team -------------------------------------------------------------------------------
 
 TEAM_COLUMNS = (
-    "Rep", "Won amount", "Won", "Target", "Attainment", "New opportunities", "Conversion rate", "Weighted pipeline", "Stale"
+    "Rep",
+    "Won amount",
+    "Won",
+    "Target",
+    "Attainment",
+    "New opportunities",
+    "Conversion rate",
+    "Weighted pipeline",
+    "Stale",
 )
 
 
@@ -267,7 +275,15 @@ def test_quality_flags_per_rep(history, leader_client, rep, teammate):
         leader_client,
         "quality",
         "per_rep",
-        ("Rep", "Stage skips", "Long in first stage, then won", "Past expected close", "Stale", "Quick wins", "Quick-win amount"),
+        (
+            "Rep",
+            "Stage skips",
+            "Long in first stage, then won",
+            "Past expected close",
+            "Stale",
+            "Quick wins",
+            "Quick-win amount",
+        ),
         [(str(rep), "1", "1", "1", "1", "1", m(30000)), (str(teammate), "0", "0", "0", "1", "0", m(0))],
     )
 
@@ -281,7 +297,9 @@ def test_quality_lists_name_the_deals(history, leader_client):
     past_due = page_table(response, "past_due")
     assert [(r["Opportunity"], r["Days overdue"]) for r in past_due] == [("D2", "5")]
     assert sorted(r["Opportunity"] for r in page_table(response, "stale")) == ["D2", "D8"]
-    assert [(r["Opportunity"], r["Amount"]) for r in csv_table(leader_client, "quality", "quick_wins")] == [("D7", m(30000))]
+    assert [(r["Opportunity"], r["Amount"]) for r in csv_table(leader_client, "quality", "quick_wins")] == [
+        ("D7", m(30000))
+    ]
 
 
 def test_a_higher_multiple_clears_the_long_first_stage_flag(history, leader_client):

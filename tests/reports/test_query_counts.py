@@ -62,7 +62,9 @@ def test_report_query_counts_do_not_grow_with_the_data(history, stages, rep, tea
 
 
 @pytest.mark.parametrize("name", list(CEILINGS))
-def test_each_report_stays_under_its_ceiling_for_a_leader(history, stages, leader, teammate, django_assert_max_num_queries, name):
+def test_each_report_stays_under_its_ceiling_for_a_leader(
+    history, stages, leader, teammate, django_assert_max_num_queries, name
+):
     client = client_for(leader)
     with django_assert_max_num_queries(CEILINGS[name]):
         client.get(reverse(f"reports:{name}"))

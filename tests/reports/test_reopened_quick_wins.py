@@ -24,11 +24,18 @@ def reopened(history, rep, stages):
     price = LossReason.objects.get(name_en="Price")
     return [
         # Won at once in January, reopened into stage 1, won again in May by a skip after 123 days.
-        make_deal("Q1", rep, stages, [(4, at(1, 2), 0), (1, at(1, 3), 0), (4, at(5, 6), 2)], amount=70000, is_quick_win=True),
+        make_deal(
+            "Q1", rep, stages, [(4, at(1, 2), 0), (1, at(1, 3), 0), (4, at(5, 6), 2)], amount=70000, is_quick_win=True
+        ),
         # Won at once, reopened into stage 1 in April, stage 2, then lost in May.
         make_deal(
-            "Q2", rep, stages, [(4, at(3, 2), 0), (1, at(4, 6), 0), (2, at(4, 9), 0), (5, at(5, 6), 0)],
-            amount=60000, is_quick_win=True, loss_reason=price,
+            "Q2",
+            rep,
+            stages,
+            [(4, at(3, 2), 0), (1, at(4, 6), 0), (2, at(4, 9), 0), (5, at(5, 6), 0)],
+            amount=60000,
+            is_quick_win=True,
+            loss_reason=price,
         ),
     ]
 
@@ -70,5 +77,7 @@ def test_quality_flags_leave_reopened_quick_wins_out(reopened, leader_client, re
     assert [r["Opportunity"] for r in page_table(response, "skips")] == ["D6"]
     assert section(response, "long_first_stage").extra["threshold"] == pytest.approx(63)
     assert [r["Opportunity"] for r in page_table(response, "long_first_stage")] == ["D6"]
-    per_rep = {r["Rep"]: (r["Stage skips"], r["Long in first stage, then won"]) for r in page_table(response, "per_rep")}
+    per_rep = {
+        r["Rep"]: (r["Stage skips"], r["Long in first stage, then won"]) for r in page_table(response, "per_rep")
+    }
     assert per_rep == {str(rep): ("1", "1"), str(teammate): ("0", "0")}

@@ -259,8 +259,14 @@ def test_a_rep_cannot_leave_a_lead_without_an_owner(rep_client, rep):
 
     response = rep_client.post(
         reverse("leads:new"),
-        {"name": "Ann", "company": "Orphan Co", "source": LeadSource.objects.first().pk, "owner": "", "status": "new",
-         "customer_type": "enterprise"},
+        {
+            "name": "Ann",
+            "company": "Orphan Co",
+            "source": LeadSource.objects.first().pk,
+            "owner": "",
+            "status": "new",
+            "customer_type": "enterprise",
+        },
     )
     assert response.status_code == 200 and "owner" in response.context["form"].errors
     assert not Lead.objects.filter(company="Orphan Co").exists()
@@ -271,8 +277,14 @@ def test_a_leaders_unowned_lead_goes_to_the_teams_pool(leader_client, leader, te
 
     leader_client.post(
         reverse("leads:new"),
-        {"name": "Ann", "company": "Pool Co", "source": LeadSource.objects.first().pk, "owner": "", "status": "new",
-         "customer_type": "enterprise"},
+        {
+            "name": "Ann",
+            "company": "Pool Co",
+            "source": LeadSource.objects.first().pk,
+            "owner": "",
+            "status": "new",
+            "customer_type": "enterprise",
+        },
     )
     lead = Lead.objects.get(company="Pool Co")
     assert lead.owner is None and lead.team == team

@@ -71,9 +71,7 @@ class Command(BaseCommand):
                 "status": status,
             }
             results.append(row)
-            self.stdout.write(
-                f"{page.label:45} {row['median_ms']:>10} {row['p95_ms']:>8} {queries:>8} {status:>7}"
-            )
+            self.stdout.write(f"{page.label:45} {row['median_ms']:>10} {row['p95_ms']:>8} {queries:>8} {status:>7}")
         for job in jobs:
             samples, queries = [], 0
             for _ in range(job.repeat):
