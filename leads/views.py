@@ -125,13 +125,8 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request.user, pk)
     form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            form.log(by=request.user, lead=lead)
-        except ValidationError as error:
-            form.add_error(None, error)
     action = reverse("leads:log_follow_up", args=[lead.pk])
-    if form.is_valid():
+    if form.log_if_valid(by=request.user, lead=lead):
         if is_htmx(request):
             now = timezone.now()
             return render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -153,6 +154,18 @@ class FollowUpForm(forms.ModelForm):
     def log(self, *, by: User, **record) -> Activity:
         data = dict(self.cleaned_data)
         return Activity.log(by=by, **record, **data)
+
+    def log_if_valid(self, *, by: User, **record) -> bool:
+        """Validate, then log through `Activity.log`; a refusal of the rule lands on the form
+        (next to its field when it names one) and nothing is saved."""
+        if not self.is_valid():
+            return False
+        try:
+            self.log(by=by, **record)
+        except ValidationError as error:
+            self.add_error(None, error)
+            return False
+        return True
 
     def main_fields(self):
         return [self[name] for name in self.fields if name not in self.SPIN_FIELDS]

@@ -312,12 +312,16 @@ class Opportunity(models.Model):
         """Seed 004 / SPEC stage 3: large deals need the team leader's approval to enter."""
         return stage.approval_threshold is not None and self.amount >= stage.approval_threshold
 
-    def is_approved_for(self, stage: Stage) -> bool:
-        """An approval counts for the stage it was given for and an amount no larger than it."""
+    def is_approved_for(self, stage: Stage, amount: Decimal | None = None) -> bool:
+        """An approval counts for the stage it was given for and an amount no larger than it
+        (the deal's amount, or `amount` when checking a change)."""
         from .approval import ApprovalRequest
 
         return ApprovalRequest.objects.filter(
-            opportunity=self, stage=stage, status=ApprovalRequest.Status.APPROVED, amount__gte=self.amount
+            opportunity=self,
+            stage=stage,
+            status=ApprovalRequest.Status.APPROVED,
+            amount__gte=self.amount if amount is None else amount,
         ).exists()
 
     def can_approve(self, user: User | None) -> bool:
@@ -376,14 +380,7 @@ class Opportunity(models.Model):
         stage = self.stage
         if self.pk is None or amount is None or amount <= self.amount or stage.approval_threshold is None:
             return None
-        if amount < stage.approval_threshold or self.can_approve(by):
-            return None
-        from .approval import ApprovalRequest
-
-        approved = ApprovalRequest.objects.filter(
-            opportunity=self, stage=stage, status=ApprovalRequest.Status.APPROVED, amount__gte=amount
-        ).exists()
-        if approved:
+        if amount < stage.approval_threshold or self.can_approve(by) or self.is_approved_for(stage, amount):
             return None
         return gettext(
             "In “%(stage)s”, deals of %(threshold)s or more need the team leader's approval: "

@@ -91,12 +91,7 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a follow-up; with htmx the form, timeline and figures update in place."""
     deal = get_opportunity_for(request.user, pk)
     form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            form.log(by=request.user, opportunity=deal)
-        except ValidationError as error:
-            form.add_error(None, error)
-    if form.is_valid():
+    if form.log_if_valid(by=request.user, opportunity=deal):
         if is_htmx(request):
             now = timezone.now()
             return render(
