@@ -7,7 +7,16 @@ from .models import FieldChange
 class FieldChangeAdmin(admin.ModelAdmin):
     """Read-only: history is written by the records' own saves, never by hand."""
 
-    list_display = ("changed_at", "content_type", "object_id", "action", "field", "old_value", "new_value", "changed_by")
+    list_display = (
+        "changed_at",
+        "content_type",
+        "object_id",
+        "action",
+        "field",
+        "old_value",
+        "new_value",
+        "changed_by",
+    )
     list_filter = ("action", "content_type")
     search_fields = ("field", "old_value", "new_value", "note")
     date_hierarchy = "changed_at"

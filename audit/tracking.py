@@ -134,7 +134,9 @@ class TracksHistory:
         if baseline is None:
             return {}
         now = self._history_values()
-        return {name: (baseline[name], value) for name, value in now.items() if name in baseline and baseline[name] != value}
+        return {
+            name: (baseline[name], value) for name, value in now.items() if name in baseline and baseline[name] != value
+        }
 
     def save(self, *args, **kwargs):
         adding = self._state.adding
@@ -228,4 +230,3 @@ def record_bulk(model: type[models.Model], changes: Iterable[tuple[int, str, Any
     ]
     FieldChange.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
-
