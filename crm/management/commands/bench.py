@@ -93,6 +93,9 @@ class Command(BaseCommand):
             }
             results.append(row)
             self.stdout.write(f"{job.label:45} {row['median_ms']:>10} {row['p95_ms']:>8} {queries:>8}   (job)")
+            if job.dirties and vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE " + ", ".join(job.dirties))
         if json_path:
             Path(json_path).parent.mkdir(parents=True, exist_ok=True)
             Path(json_path).write_text(json.dumps({"data": size, "db": vendor, "results": results}, indent=2))
