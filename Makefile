@@ -11,7 +11,7 @@ bench:      ## seed SCALE opportunities into a fresh PostgreSQL database and tim
 	scripts/bench.sh $(or $(SCALE),100000)
 
 loadtest:   ## deal-list pages per second with 8 clients against gunicorn (after make bench)
-	scripts/loadtest.sh $(or $(SECONDS),20) $(or $(CLIENTS),8)
+	scripts/loadtest.sh $(or $(DURATION),20) $(or $(CLIENTS),8)
 
 setup:
 	scripts/setup.sh
