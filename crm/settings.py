@@ -108,6 +108,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+# A read replica for reports and exports (see crm/db_router.py). In tests it is a mirror of
+# the primary; behind PgBouncer in transaction mode set DISABLE_SERVER_SIDE_CURSORS=true.
+if env.str("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("REPLICA_DATABASE_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+DATABASE_ROUTERS = ["crm.db_router.ReplicaRouter"]
+REPLICA_READS = env.bool("REPLICA_READS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -7,11 +7,11 @@ from customers.models import Customer
 
 
 def pages(ctx: BenchContext) -> list[Page]:
-    rep_customer = ctx.sample(Customer.objects.visible_to(ctx.rep))
-    leader_customer = ctx.sample(Customer.objects.visible_to(ctx.leader))
-    return [
-        Page("customers list (rep)", reverse("customers:list"), ctx.rep),
-        Page("customers list (leader)", reverse("customers:list"), ctx.leader),
-        Page("customer detail (rep)", reverse("customers:detail", args=[rep_customer]), ctx.rep),
-        Page("customer detail (leader)", reverse("customers:detail", args=[leader_customer]), ctx.leader),
-    ]
+    result = []
+    for role, user in ctx.roles():
+        customer = ctx.sample(Customer.objects.visible_to(user))
+        result += [
+            Page(f"customers list ({role})", reverse("customers:list"), user),
+            Page(f"customer detail ({role})", reverse("customers:detail", args=[customer]), user),
+        ]
+    return result
