@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from crm.benchmark import BenchContext, Page
+from crm.benchmark import BenchContext, Job, Page
 from leads.models import Lead
+from opportunities.bench import rolled_back
+
+from . import reminders
 
 
 def pages(ctx: BenchContext) -> list[Page]:
@@ -16,3 +19,7 @@ def pages(ctx: BenchContext) -> list[Page]:
         Page("lead detail (rep)", reverse("leads:detail", args=[rep_lead]), ctx.rep),
         Page("lead detail (leader)", reverse("leads:detail", args=[leader_lead]), ctx.leader),
     ]
+
+
+def jobs(ctx: BenchContext) -> list[Job]:
+    return [Job("lead follow-up-due scan (all new)", rolled_back(reminders.scan_follow_ups_due))]
