@@ -129,3 +129,12 @@ def test_the_sweep_runs_from_the_beat_schedule_and_the_scans_under_their_new_nam
 
     app.loader.import_default_modules()
     assert tasks <= set(app.tasks)
+
+
+def test_an_admin_sees_which_emails_are_still_to_send(rep, admin_client_):
+    lost_notification(rep, key="still to send")
+    response = admin_client_.get("/admin/notifications/notification/", {"email_status__exact": "pending"})
+    assert response.status_code == 200
+    assert "Stale deal: still to send" in response.content.decode()
+    change = admin_client_.get(f"/admin/notifications/notification/{Notification.objects.get().pk}/change/")
+    assert change.status_code == 200 and "To send" in change.content.decode()
