@@ -82,7 +82,7 @@ class Workers:
     def send(self, task: str) -> None:
         from celery import Celery
 
-        producer = Celery("crash-test", broker=BROKER_URL)
+        producer = Celery("crash-test", broker=BROKER_URL, set_as_current=False)  # never the tests' app
         producer.conf.update(
             broker_transport_options={"global_keyprefix": self.prefix}, task_serializer="json", accept_content=["json"]
         )
