@@ -6,7 +6,7 @@ COPY requirements.txt package.json package-lock.json ./
 RUN pip install --no-cache-dir -r requirements.txt && npm ci --no-audit --no-fund
 COPY . .
 RUN DEBUG=true python manage.py compilemessages --ignore=node_modules -v0 \
- && DEBUG=false SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.db python manage.py collectstatic --noinput -v0
+ && DEBUG=false SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.db CACHE_URL=redis://build:6379/0 python manage.py collectstatic --noinput -v0
 RUN useradd --create-home crm && chown -R crm /app
 USER crm
 EXPOSE 8000

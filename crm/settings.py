@@ -103,7 +103,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if not DEBUG and "DATABASE_URL" not in env:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Connection reuse: a new PostgreSQL connection costs ~20 ms per request, so production keeps
+# each one for a minute (checked before reuse, so a restarted server costs one error-free retry).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pages run many short aggregates; JIT compilation costs more than it saves on them.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
@@ -186,6 +189,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
+# A mail server that hangs must not outlive the email claim (below), or the sweep would send again.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# A notification's email still unsent this many seconds after it was created (or claimed by a
+# worker that died) is sent by the sweep (Celery beat, and after every reminder scan).
+NOTIFICATION_EMAIL_RETRY_AFTER = env.int("NOTIFICATION_EMAIL_RETRY_AFTER", default=300)
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", default=8)
+if NOTIFICATION_EMAIL_RETRY_AFTER <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("NOTIFICATION_EMAIL_RETRY_AFTER must be longer than EMAIL_TIMEOUT.")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. Without a broker URL the app uses kombu's file-system transport, so the worker and
@@ -214,6 +225,21 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rate limits and locks live in the cache, so every web and worker process must share it: a
+# per-process cache would give each gunicorn worker its own count. Production refuses one, except
+# for single-process runs that ask for it (the benchmark).
+_PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+if (
+    not DEBUG
+    and CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES
+    and not env.bool("ALLOW_LOCAL_CACHE", default=False)
+):
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a cache shared by all processes (e.g. redis://127.0.0.1:6379/1) when DEBUG is off."
+    )
 
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -229,12 +255,18 @@ LOGGING = {
 # Absolute links in notification emails, e.g. https://crm.example.com
 CRM_BASE_URL = env.str("CRM_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
-# Web-to-lead intake (/intake/): submissions per client IP per window; behind a proxy name the
-# header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR). The limit is counted in
-# the cache, so production sets CACHE_URL to Redis to share it across web workers.
+# How many reverse proxies of our own stand in front of the app (0: clients connect directly).
+# Each appends the address it received from to X-Forwarded-For, so the client's address is the
+# entry this many places from the right end; whatever is further left the client wrote itself.
+# (INTAKE_CLIENT_IP_HEADER, the older setting, counts as one proxy.)
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=1 if env.str("INTAKE_CLIENT_IP_HEADER", default="") else 0)
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
+
+# Web-to-lead intake (/intake/): submissions per client address per window (seconds), counted
+# in the shared cache (above), so the limit holds across web workers and machines.
 INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
 INTAKE_RATE_WINDOW = env.int("INTAKE_RATE_WINDOW", default=600)
-INTAKE_CLIENT_IP_HEADER = env.str("INTAKE_CLIENT_IP_HEADER", default="")
 INTAKE_ALLOWED_ORIGIN = env.str("INTAKE_ALLOWED_ORIGIN", default="*")
 
 # Reminder scans walk the deals in id ranges of this size (a constant number of queries each).

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from crm.benchmark import BenchContext, Page
+from crm.benchmark import BenchContext, Job, Page
 from leads.models import Lead
+from opportunities.bench import rolled_back
+
+from . import reminders
 
 
 def pages(ctx: BenchContext) -> list[Page]:
@@ -15,3 +18,13 @@ def pages(ctx: BenchContext) -> list[Page]:
             Page(f"lead detail ({role})", reverse("leads:detail", args=[lead]), user),
         ]
     return result
+
+
+def jobs(ctx: BenchContext) -> list[Job]:
+    return [
+        Job(
+            "lead follow-up-due scan (all new)",
+            rolled_back(reminders.scan_follow_ups_due),
+            dirties=("notifications_notification",),
+        )
+    ]

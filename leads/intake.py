@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.choices import CustomerType, Industry, Region
+from crm.network import client_address
 
 from .automation_models import LeadEvent
 from .models import Lead, LeadSource
@@ -82,18 +83,12 @@ class IntakeForm(forms.Form):
         return bool((self.data.get(HONEYPOT) or "").strip())
 
 
-def client_ip(request: HttpRequest) -> str:
-    header = getattr(settings, "INTAKE_CLIENT_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    # The last address is the one our own proxy saw; earlier ones are whatever the client claims.
-    return (value.split(",")[-1].strip() if value else "") or request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def rate_limited(request: HttpRequest) -> bool:
-    """Count this submission against the sender's IP; True once it exceeds the limit for the window."""
+    """Count this submission against the sender's address (`client_address`, behind the trusted
+    proxies) in the shared cache; True once it exceeds the limit for the window."""
     limit = int(getattr(settings, "INTAKE_RATE_LIMIT", 5))
     window = int(getattr(settings, "INTAKE_RATE_WINDOW", 600))
-    key = f"intake:{client_ip(request)}:{int(time.time() // window)}"
+    key = f"intake:{client_address(request)}:{int(time.time() // window)}"
     cache.add(key, 0, window)
     try:
         count = cache.incr(key)

@@ -5,8 +5,9 @@ from .models import EmailOptOut, Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("title", "recipient", "kind", "created_at", "read_at", "emailed_at")
-    list_filter = ("kind",)
+    list_display = ("title", "recipient", "kind", "created_at", "read_at", "email_status", "emailed_at")
+    list_filter = ("kind", "email_status")
+    readonly_fields = ("email_status", "email_claimed_at", "email_attempts", "emailed_at")
     search_fields = ("title", "recipient__username")
     raw_id_fields = ("opportunity", "lead", "recipient", "approval_request")
     list_select_related = ("recipient",)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +27,16 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("To send")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not emailed")
+    FAILED = "failed", _("Failed")
+
+
 class Notification(models.Model):
+    EmailStatus = EmailStatus
+
     class Kind(models.TextChoices):
         STALE = "stale", _("Stale deal")
         STALE_ESCALATION = "stale_escalation", _("Stale deal (escalated)")
@@ -62,6 +72,15 @@ class Notification(models.Model):
     dedup_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Email delivery lives in the row, so the database alone says what is still to send: a
+    # pending email whose sender died is found again by the sweep (`emails.send_unsent`).
+    email_status = models.CharField(
+        _("email"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING, editable=False
+    )
+    # Set by the worker sending the email; a claim older than NOTIFICATION_EMAIL_RETRY_AFTER is
+    # taken as a dead worker's and may be claimed again.
+    email_claimed_at = models.DateTimeField(_("email claimed"), null=True, blank=True, editable=False)
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0, editable=False)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
@@ -70,7 +89,11 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            # The email sweep reads only the few rows still to send.
+            models.Index(fields=["created_at"], condition=Q(email_status="pending"), name="notification_email_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

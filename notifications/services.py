@@ -112,35 +112,47 @@ def notify(draft: Draft) -> Notification | None:
 
 
 def notify_many(drafts: Iterable[Draft]) -> int:
-    """Insert the drafts whose keys are new and enqueue their emails; returns how many were new.
+    """Insert the drafts whose keys are new and enqueue their emails; returns how many rows this
+    call inserted (never those a concurrent run inserted).
 
     On PostgreSQL this is one statement (`INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING
     RETURNING id`), which tells exactly which rows this call inserted even while another worker
-    inserts the same keys. Elsewhere (SQLite) it is three queries: look up the existing keys,
-    insert the rest ignoring conflicts, read back their ids; a row a concurrent run inserted in
-    between may then be enqueued twice, and the email task's claim keeps its email single.
+    inserts the same keys. Elsewhere (SQLite) see `_insert_new_generic`.
     """
     drafts = list({d.dedup_key: d for d in drafts}.values())
     if not drafts:
         return 0
     if connection.vendor == "postgresql":
         ids = _insert_new_postgresql(drafts)
-        enqueue_emails(ids)
-        return len(ids)
-    existing = set(
-        Notification.objects.filter(dedup_key__in=[d.dedup_key for d in drafts]).values_list("dedup_key", flat=True)
-    )
+    else:
+        ids = _insert_new_generic(drafts)
+    enqueue_emails(ids)
+    return len(ids)
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    return set(Notification.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
+
+
+def _insert_new_generic(drafts: list[Draft]) -> list[int]:
+    """Look up the existing keys, insert the rest ignoring conflicts, read back the rows this
+    call wrote. Another run may insert the same keys in between (two cron runs on SQLite), so
+    the rows are stamped with one creation time of this call's own and read back by it: a row
+    the other run wrote carries its stamp, not ours, and is neither counted nor emailed here."""
+    existing = _existing_keys([d.dedup_key for d in drafts])
     new = [d for d in drafts if d.dedup_key not in existing]
     if not new:
-        return 0
-    Notification.objects.bulk_create([d.build() for d in new], ignore_conflicts=True)
-    ids = list(
-        Notification.objects.filter(dedup_key__in=[d.dedup_key for d in new], emailed_at__isnull=True).values_list(
+        return []
+    stamp = timezone.now()
+    rows = [d.build() for d in new]
+    for row in rows:
+        row.created_at = stamp
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        Notification.objects.filter(dedup_key__in=[d.dedup_key for d in new], created_at=stamp).values_list(
             "pk", flat=True
         )
     )
-    enqueue_emails(ids)
-    return len(new)
 
 
 _COLUMNS = [
@@ -165,9 +177,12 @@ def _insert_new_postgresql(drafts: list[Draft]) -> list[int]:
     names = [opts.get_field(name.removesuffix("_id")).column for name, _type in _COLUMNS]
     arrays = [[d.title[:300] if name == "title" else getattr(d, name) for d in drafts] for name, _type in _COLUMNS]
     unnest = ", ".join(f"%b::{sql_type}[]" for _name, sql_type in _COLUMNS)
+    # Columns every new row starts with the same value in (the model's defaults).
+    constants = {"created_at": timezone.now(), "email_status": Notification.EmailStatus.PENDING, "email_attempts": 0}
+    constant_columns = ", ".join(opts.get_field(name).column for name in constants)
     sql = (
-        f"INSERT INTO {opts.db_table} ({', '.join(names)}, {opts.get_field('created_at').column}) "
-        f"SELECT *, %b FROM unnest({unnest}) "
+        f"INSERT INTO {opts.db_table} ({', '.join(names)}, {constant_columns}) "
+        f"SELECT *, {', '.join('%b' for _ in constants)} FROM unnest({unnest}) "
         f"ON CONFLICT ({opts.get_field('dedup_key').column}) DO NOTHING RETURNING {opts.pk.column}"
     )
     connection.ensure_connection()
@@ -175,5 +190,5 @@ def _insert_new_postgresql(drafts: list[Draft]) -> list[int]:
     # Through Django's wrapper, so the statement is logged and counted like any other query.
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     with cursor:
-        cursor.execute(sql, [timezone.now(), *arrays])
+        cursor.execute(sql, [*constants.values(), *arrays])
         return [row[0] for row in cursor.fetchall()]

@@ -1,15 +1,18 @@
-"""Background jobs: the reminder scans (run by Celery beat) and notification email.
+"""Notification email jobs.
 
-Every task takes ids or nothing, is safe to run twice or on two workers at once (the unique
-`dedup_key` and the email claim guarantee it), and is enqueued only after commit.
+Every task takes ids or nothing and is safe to run twice or on two workers at once (the email
+claim guarantees it). `send_notification_emails` is enqueued after the commit that created the
+notifications; `send_unsent_emails` (Celery beat, and after every reminder scan) sends what a
+crash or a lost message left behind, from the database alone.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
-from . import emails, reminders
+from . import emails
+
+SWEEP_LIMIT = 1000
 
 
 @shared_task(
@@ -27,23 +30,10 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
     return len(sent)
 
 
-@shared_task(
-    name="notifications.send_stale_reminders",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-)
-def send_stale_reminders() -> int:
-    """Remind owners (and past twice the threshold, leaders) of stale deals."""
-    return reminders.scan_stale().created
-
-
-@shared_task(
-    name="notifications.send_follow_up_reminders",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-)
-def send_follow_up_reminders() -> int:
-    """Remind owners of follow-ups whose date has passed."""
-    return reminders.scan_follow_ups_due().created
+@shared_task(name="notifications.send_unsent_emails", bind=True, acks_late=True)
+def send_unsent_emails(self) -> int:
+    """Send the emails that are due and unsent; continue in a new task while more remain."""
+    result = emails.send_unsent(limit=SWEEP_LIMIT)
+    if result.found >= SWEEP_LIMIT and result.sent:
+        self.apply_async(countdown=1)
+    return result.sent

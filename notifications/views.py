@@ -1,4 +1,5 @@
-"""Notifications (the bell and its list) and the approval decisions taken from them."""
+"""Notifications (the bell and its list). The approval decisions taken from the list are the
+deals' own views (`opportunities:decide_approval`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-
-from opportunities.models import ApprovalRequest, Opportunity, Stage
 
 from .models import Notification
 
@@ -84,52 +83,4 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = Notification.objects.visible_to(request.user).unread().update(read_at=timezone.now())
     messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
-    return _back(request)
-
-
-@require_POST
-def decide_approval(request: HttpRequest, pk: int) -> HttpResponse:
-    """The leader approves or rejects a large deal, from the notification list or the deal page."""
-    approval = get_object_or_404(ApprovalRequest.objects.visible_to(request.user), pk=pk)
-    decision = request.POST.get("decision")
-    comment = request.POST.get("comment", "")
-    try:
-        if decision == "approve":
-            approval.approve(request.user, comment)
-            messages.success(request, _("Approved: the deal moved into “%(stage)s”.") % {"stage": approval.stage})
-        elif decision == "reject":
-            approval.reject(request.user, comment)
-            messages.success(request, _("Rejected; the rep has been told why."))
-        else:
-            messages.error(request, _("Choose approve or reject."))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return _back(request)
-
-
-@require_POST
-def request_approval(request: HttpRequest, opportunity_pk: int) -> HttpResponse:
-    """The rep asks the team leader to let a large deal into a stage."""
-    deal = get_object_or_404(Opportunity.objects.visible_to(request.user), pk=opportunity_pk)
-    stage_id = request.POST.get("stage", "")
-    stage = Stage.objects.filter(pk=int(stage_id)).first() if stage_id.isdigit() else None
-    if stage is None:
-        messages.error(request, _("Choose the stage to request approval for."))
-        return _back(request)
-    try:
-        deal.request_approval(stage, by=request.user, note=request.POST.get("note", ""))
-        messages.success(request, _("Approval requested; the team leader has been notified."))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return _back(request)
-
-
-@require_POST
-def withdraw_approval(request: HttpRequest, pk: int) -> HttpResponse:
-    approval = get_object_or_404(ApprovalRequest.objects.visible_to(request.user), pk=pk)
-    try:
-        approval.cancel(request.user)
-        messages.success(request, _("Approval request withdrawn."))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
     return _back(request)

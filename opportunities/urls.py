@@ -18,4 +18,7 @@ urlpatterns = [
     path("<int:pk>/contacts/", views.add_contact, name="add_contact"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.update_contact, name="update_contact"),
     path("<int:pk>/follow-on/", views.follow_on, name="follow_on"),
+    path("<int:opportunity_pk>/approval/", views.request_approval, name="request_approval"),
+    path("approvals/<int:pk>/decide/", views.decide_approval, name="decide_approval"),
+    path("approvals/<int:pk>/withdraw/", views.withdraw_approval, name="withdraw_approval"),
 ]

@@ -8,6 +8,8 @@ scripts/setup.sh
 N="${1:-100000}"
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crm_bench}"
 export DEBUG=false SECRET_KEY=bench ALLOWED_HOSTS=testserver
+# One process measures: its own in-memory cache is fine here (a served site needs a shared one).
+export ALLOW_LOCAL_CACHE="${ALLOW_LOCAL_CACHE:-true}"
 DB="${DATABASE_URL##*/}"
 BASE="${DATABASE_URL%/*}/postgres"
 PY=.venv/bin/python

@@ -141,7 +141,7 @@ class ApprovalRequest(models.Model):
             except IntegrityError:
                 return cls.objects.get(opportunity=deal, status=cls.Status.PENDING)
             request.opportunity = deal
-            from notifications.approvals import notify_approvers
+            from ..approval_notices import notify_approvers
 
             notify_approvers(request)
         return request
@@ -162,22 +162,23 @@ class ApprovalRequest(models.Model):
         """The leader approves: the deal moves into the stage through `move_to`, in the same
         transaction, so a move the rules now refuse leaves the request pending. The rep is told.
         """
-        from notifications.approvals import close_request_notifications, notify_decision
+        from ..approval_notices import close_request_notifications, notify_decision
 
-        now = timezone.now()
         with transaction.atomic():
             request = self._lock_pending(by)
             deal = request.opportunity
-            request.status = self.Status.APPROVED
-            request.decided_by = by
-            request.decided_at = now
             request.decision_comment = (comment or "").strip()
-            request.amount = max(request.amount, deal.amount)
-            request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "amount"])
             note = gettext("Approved by %(leader)s.") % {"leader": by}
             if request.decision_comment:
                 note = f"{note} {request.decision_comment}"
-            change = deal.move_to(request.stage, by, note=note, now=now)
+            # The move takes its time after locking the deal's row; the decision shares it, so
+            # the history stays in the order the moves really happened.
+            change = deal.move_to(request.stage, by, note=note)
+            request.status = self.Status.APPROVED
+            request.decided_by = by
+            request.decided_at = change.changed_at
+            request.amount = max(request.amount, deal.amount)
+            request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "amount"])
             notify_decision(request)
             close_request_notifications(request)
         self.refresh_from_db()
@@ -185,7 +186,7 @@ class ApprovalRequest(models.Model):
 
     def reject(self, by: User, comment: str) -> None:
         """The leader rejects, with the reason the rep needs; the deal stays where it is."""
-        from notifications.approvals import close_request_notifications, notify_decision
+        from ..approval_notices import close_request_notifications, notify_decision
 
         comment = (comment or "").strip()
         if not comment:
@@ -203,7 +204,7 @@ class ApprovalRequest(models.Model):
 
     def cancel(self, by: User) -> None:
         """The requester (or the deal's owner) withdraws a pending request."""
-        from notifications.approvals import close_request_notifications
+        from ..approval_notices import close_request_notifications
 
         with transaction.atomic():
             request = (

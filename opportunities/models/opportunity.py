@@ -50,8 +50,13 @@ def weighted_amount_expr() -> ExpressionWrapper:
 
 
 def stale_q(now: datetime, stages: list[Stage] | None = None) -> Q:
-    """Open deals idle (no follow-up, no stage change) past their stage's `stale_after_days`.
+    """The staleness rule, in SQL: open deals idle (no follow-up, no stage change) past their
+    stage's `stale_after_days`, unless the rep has a plan: a next follow-up scheduled after now
+    and no later than the same threshold from now. A follow-up date already past, or further
+    out than the threshold, is no plan and does not hide the deal.
 
+    `Opportunity.is_stale` is the same rule for one deal in memory; the stale scan, the stale
+    flag on the list and the board, my day and the data-quality report all use this one.
     One OR-branch per open stage keeps this a plain indexed comparison on every database.
     """
     if stages is None:
@@ -60,9 +65,16 @@ def stale_q(now: datetime, stages: list[Stage] | None = None) -> Q:
     for stage in stages:
         if not stage.is_open:
             continue
-        cutoff = now - timedelta(days=stage.stale_after_days)
-        q |= Q(stage_id=stage.pk, stage_entered_at__lt=cutoff) & (
-            Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=cutoff)
+        threshold = timedelta(days=stage.stale_after_days)
+        cutoff = now - threshold
+        q |= (
+            Q(stage_id=stage.pk, stage_entered_at__lt=cutoff)
+            & (Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=cutoff))
+            & (
+                Q(next_follow_up_at__isnull=True)
+                | Q(next_follow_up_at__lte=now)
+                | Q(next_follow_up_at__gt=now + threshold)
+            )
         )
     return q
 
@@ -325,11 +337,19 @@ class Opportunity(TracksHistory, models.Model):
     def idle_days(self, now: datetime | None = None) -> int:
         return max(((now or timezone.now()) - self.idle_since).days, 0)
 
+    def has_plan_within(self, threshold: timedelta, now: datetime | None = None) -> bool:
+        """A next follow-up is scheduled after now and no later than `threshold` from now."""
+        now = now or timezone.now()
+        return self.next_follow_up_at is not None and now < self.next_follow_up_at <= now + threshold
+
     def is_stale(self, now: datetime | None = None) -> bool:
-        """Open, and idle for longer than the stage's `stale_after_days` (SPEC: stale reminders)."""
+        """Open, idle for longer than the stage's `stale_after_days` (SPEC: stale reminders), and
+        no follow-up planned within that many days from now: the rule of `stale_q`."""
         if not self.stage.is_open:
             return False
-        return (now or timezone.now()) - self.idle_since > timedelta(days=self.stage.stale_after_days)
+        now = now or timezone.now()
+        threshold = timedelta(days=self.stage.stale_after_days)
+        return now - self.idle_since > threshold and not self.has_plan_within(threshold, now)
 
     # --- Stage rules -------------------------------------------------------------------
 
@@ -463,12 +483,16 @@ class Opportunity(TracksHistory, models.Model):
         sets probability, `stage_entered_at` and `closed_at`. Backward moves are allowed and
         recorded; forward skips are allowed and flagged for the data-quality report. A refusal
         raises `StageMoveRefused` and changes nothing.
+
+        The time of the move is taken after the row lock (unless `now` is given, as when
+        replaying history), so concurrent moves of one deal get times in the order they were
+        applied and the timeline's from -> to links stay unbroken.
         """
-        now = now or timezone.now()
         with transaction.atomic(), acting_as(by):
             # Lock the bare row: with joins, PostgreSQL re-checks a concurrently updated row
             # against the joined rows of the old version and would drop it from the result.
             deal = Opportunity.objects.select_for_update().get(pk=self.pk)
+            now = now or timezone.now()
             if deal.stage_id == stage.pk:
                 raise StageMoveRefused([gettext("The deal is already in this stage.")])
             reasons = deal.requirements_for(stage, by=by, loss_reason=loss_reason)

@@ -1,5 +1,6 @@
 """Deal pages: list and export, pipeline board, detail with its in-place actions."""
 
+from .approvals import decide_approval, request_approval, withdraw_approval
 from .board import board, move
 from .common import get_opportunity_for
 from .detail import (
@@ -21,6 +22,7 @@ __all__ = [
     "add_contact",
     "add_objection",
     "board",
+    "decide_approval",
     "detail",
     "export_csv",
     "follow_on",
@@ -28,6 +30,8 @@ __all__ = [
     "log_follow_up",
     "move",
     "new_for_customer",
+    "request_approval",
     "resolve_objection",
     "update_contact",
+    "withdraw_approval",
 ]

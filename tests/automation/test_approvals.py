@@ -114,9 +114,9 @@ def test_a_decided_request_cannot_be_decided_again(deal, rep, leader, stages):
 def test_the_leader_approves_from_the_notification_list(deal, rep, leader, leader_client, stages):
     request = deal.request_approval(stages[3], by=rep)
     page = leader_client.get(reverse("notifications:list"))
-    assert reverse("notifications:decide_approval", args=[request.pk]).encode() in page.content
+    assert reverse("opportunities:decide_approval", args=[request.pk]).encode() in page.content
     response = leader_client.post(
-        reverse("notifications:decide_approval", args=[request.pk]),
+        reverse("opportunities:decide_approval", args=[request.pk]),
         {"decision": "approve", "comment": "OK", "next": reverse("notifications:list")},
     )
     assert response.status_code == 302 and response.url == reverse("notifications:list")
@@ -126,11 +126,11 @@ def test_the_leader_approves_from_the_notification_list(deal, rep, leader, leade
 
 def test_the_rep_asks_from_the_deal_panel_and_cannot_decide(deal, rep, rep_client, stages):
     response = rep_client.post(
-        reverse("notifications:request_approval", args=[deal.pk]), {"stage": stages[3].pk, "note": "Please"}
+        reverse("opportunities:request_approval", args=[deal.pk]), {"stage": stages[3].pk, "note": "Please"}
     )
     assert response.status_code == 302
     request = ApprovalRequest.objects.get()
-    response = rep_client.post(reverse("notifications:decide_approval", args=[request.pk]), {"decision": "approve"})
+    response = rep_client.post(reverse("opportunities:decide_approval", args=[request.pk]), {"decision": "approve"})
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.status == "pending"
@@ -141,12 +141,12 @@ def test_another_teams_leader_gets_a_404(deal, rep, other_leader, stages):
 
     request = deal.request_approval(stages[3], by=rep)
     response = client_for(other_leader).post(
-        reverse("notifications:decide_approval", args=[request.pk]), {"decision": "approve"}
+        reverse("opportunities:decide_approval", args=[request.pk]), {"decision": "approve"}
     )
     assert response.status_code == 404
     assert (
         client_for(other_leader)
-        .post(reverse("notifications:request_approval", args=[deal.pk]), {"stage": stages[3].pk})
+        .post(reverse("opportunities:request_approval", args=[deal.pk]), {"stage": stages[3].pk})
         .status_code
         == 404
     )
@@ -155,7 +155,7 @@ def test_another_teams_leader_gets_a_404(deal, rep, other_leader, stages):
 def test_a_rejection_without_a_comment_is_explained_on_the_page(deal, rep, leader, leader_client, stages):
     request = deal.request_approval(stages[3], by=rep)
     response = leader_client.post(
-        reverse("notifications:decide_approval", args=[request.pk]), {"decision": "reject", "comment": ""}, follow=True
+        reverse("opportunities:decide_approval", args=[request.pk]), {"decision": "reject", "comment": ""}, follow=True
     )
     assert "Tell the rep why" in response.content.decode()
     request.refresh_from_db()

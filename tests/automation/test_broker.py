@@ -12,7 +12,7 @@ from django.db import close_old_connections, transaction
 
 from crm.celery import app
 from notifications.models import Notification
-from notifications.tasks import send_stale_reminders
+from opportunities.tasks import send_stale_reminders
 
 from .conftest import idle_deal
 

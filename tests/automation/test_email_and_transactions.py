@@ -39,7 +39,7 @@ def test_a_notification_made_in_a_transaction_that_rolls_back_is_never_emailed(r
 
 @pytest.mark.django_db(transaction=True)
 def test_a_scan_inside_a_rolled_back_transaction_enqueues_nothing(rep, stages, mailoutbox):
-    from notifications.reminders import scan_stale
+    from opportunities.reminders import scan_stale
 
     idle_deal(rep, days=9, stage=stages[1])
     with pytest.raises(Boom), transaction.atomic():

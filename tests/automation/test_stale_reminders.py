@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.reminders import scan_stale
 from opportunities.models import Activity
+from opportunities.reminders import scan_stale
 
 from .conftest import idle_deal, requires_postgres
 

@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "CACHE_URL"}
+    }
     clean.update(env)
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='crm.settings'; django.setup(); "
@@ -45,6 +49,7 @@ def test_production_with_its_settings_starts_and_uses_them():
         ALLOWED_HOSTS="crm.example.com",
         DATABASE_URL="postgres://u@h/db",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL="redis://127.0.0.1:6379/1",
         CRM_CURRENCY="USD",
         LANGUAGE_CODE="en",
     )

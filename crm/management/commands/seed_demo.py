@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,10 +26,9 @@ class Command(BaseCommand):
         start = time.monotonic()
         self.stdout.write("Seeding demo data…")
         demo.seed(self.stdout, scale=scale)
-        if importlib.util.find_spec("notifications.demo") is not None:
-            from notifications.demo import seed_automation_demo
+        from crm.automation_demo import seed_automation_demo
 
-            seed_automation_demo(self.stdout)
+        seed_automation_demo(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - start:.1f} s."))
         self.stdout.write(
             "Demo accounts (password demo12345): admin (administrator), leader1 and leader2 (sales leaders), "

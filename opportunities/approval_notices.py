@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.templatetags.crm import money
-from opportunities.models import ApprovalRequest
+from notifications.models import Notification
+from notifications.services import Draft, in_language_of, notify, record_url
 
-from .models import Notification
-from .services import Draft, in_language_of, notify, record_url
+from .models import ApprovalRequest
 
 
 def approvers(request: ApprovalRequest) -> list[User]:

@@ -15,7 +15,7 @@ from leads.models import AssignmentRule, Lead, LeadAutomationSettings, LeadEvent
 from leads.scoring import rescore_lead
 from opportunities.models import ApprovalRequest, Opportunity, Stage
 
-from . import reminders
+from .reminders import run_all
 
 # Above this many deals the data is a benchmark, not a demo: leave the scans to the scheduler.
 SCAN_LIMIT = 5000
@@ -123,7 +123,7 @@ def seed_automation_demo(stdout) -> None:
     if Opportunity.objects.count() > SCAN_LIMIT:
         stdout.write("  automation: large data set, reminders left to the scheduler (or run_reminders)")
         return
-    results = reminders.run_all()
+    results = run_all()
     stdout.write(
         "  automation: reminders sent: " + ", ".join(f"{name} {result.created}" for name, result in results.items())
     )
