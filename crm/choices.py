@@ -54,6 +54,20 @@ class Region(models.TextChoices):
     OVERSEAS = "overseas", _("Overseas")
 
 
+class ForecastCategory(models.TextChoices):
+    """Where a deal counts in the forecast (Salesforce's forecast categories).
+
+    Cumulative in the forecast: commit = closed (won) + commit; best case = commit + best case;
+    pipeline = every open deal. Omitted deals count nowhere but the open pipeline.
+    """
+
+    PIPELINE = "pipeline", _("Pipeline")
+    BEST_CASE = "best_case", _("Best case")
+    COMMIT = "commit", _("Commit")
+    OMITTED = "omitted", _("Omitted")
+    CLOSED = "closed", _("Closed")
+
+
 class BilingualName(models.Model):
     """Admin-configured names (stages, loss reasons, sources) in Chinese and English."""
 

@@ -44,17 +44,32 @@ class StageAdmin(admin.ModelAdmin):
         "name_en",
         "order",
         "probability",
+        "forecast_category",
         "outcome",
         "stale_after_days",
         "approval_threshold",
         "is_active",
     )
-    list_editable = ("probability", "stale_after_days", "approval_threshold", "is_active")
+    list_editable = ("probability", "forecast_category", "stale_after_days", "approval_threshold", "is_active")
     list_filter = ("outcome", "is_active")
     search_fields = ("name", "name_en")
     ordering = ("order",)
     fieldsets = (
-        (None, {"fields": ("name", "name_en", "order", "probability", "outcome", "stale_after_days", "is_active")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "name_en",
+                    "order",
+                    "probability",
+                    "forecast_category",
+                    "outcome",
+                    "stale_after_days",
+                    "is_active",
+                )
+            },
+        ),
         (_("Guidance for the rep"), {"fields": ("guidance", "guidance_en")}),
         (
             _("Entry requirements"),

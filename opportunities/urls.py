@@ -18,4 +18,6 @@ urlpatterns = [
     path("<int:pk>/contacts/", views.add_contact, name="add_contact"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.update_contact, name="update_contact"),
     path("<int:pk>/follow-on/", views.follow_on, name="follow_on"),
+    path("<int:pk>/forecast-category/", views.set_forecast_category, name="forecast_category"),
+    path("<int:pk>/forecast-judgement/", views.judge_forecast_category, name="forecast_judgement"),
 ]

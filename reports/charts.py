@@ -96,7 +96,7 @@ def forecast_figure(months: list[dict]) -> go.Figure:
         go.Scatter(
             name=_("Commit"),
             x=x,
-            y=[_num(r["won"] + r["commit"]) for r in months],
+            y=[_num(r["commit"]) for r in months],
             mode="markers",
             marker={"color": PALETTE["commit"], "symbol": "diamond", "size": 9},
         )
@@ -105,7 +105,7 @@ def forecast_figure(months: list[dict]) -> go.Figure:
         go.Scatter(
             name=_("Best case"),
             x=x,
-            y=[_num(r["won"] + r["best_case"]) for r in months],
+            y=[_num(r["best_case"]) for r in months],
             mode="markers",
             marker={"color": PALETTE["best_case"], "symbol": "triangle-up", "size": 9},
         )

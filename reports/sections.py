@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from . import charts
 from .queries import ReportScope
 from .queries.conversion import conversion_rows, outcome_summary, stage_duration_rows
-from .queries.forecast import forecast_rows
+from .queries.forecast import forecast_rows, override_rows
 from .queries.funnel import funnel_by_rep_rows, funnel_rows
 from .queries.quality import (
     long_first_stage_rows,
@@ -107,6 +107,7 @@ def forecast_table(months: list[dict], quarter: dict) -> Table:
         [
             C("label", _("Month")),
             C("weighted", _("Weighted pipeline"), "money"),
+            C("pipeline", _("Pipeline"), "money"),
             C("best_case", _("Best case"), "money"),
             C("commit", _("Commit"), "money"),
             C("won", _("Won"), "money"),
@@ -128,12 +129,42 @@ def forecast_sections(scope: ReportScope, full: bool = False) -> list[Section]:
             forecast_table(data["months"], data["quarter"]),
             charts.forecast_figure(data["months"]),
             note=_(
-                "Weighted = amount × stage probability; best case = all open amount; commit = open amount in "
-                "stages whose probability is 80 or more. Gap = target − won; coverage = best case ÷ gap."
+                "Weighted = amount × probability of the open deals; pipeline = all open amount; commit = won + "
+                "open deals in Commit; best case = commit + open deals in Best case (forecast categories: the "
+                "stage's default, the rep's override, a leader's judgement). Gap = target − won; coverage = "
+                "pipeline ÷ gap."
             ),
             extra={"quarter": data["quarter"], "verdict": verdict_label(data["quarter"]["verdict"])},
-        )
+        ),
+        overrides_section(scope, full),
     ]
+
+
+def overrides_section(scope: ReportScope, full: bool = False) -> Section:
+    rows, total = override_rows(scope, None if full else 50)
+    return Section(
+        "overrides",
+        _("Forecast category overrides and judgements"),
+        Table(
+            "overrides",
+            [
+                C("deal", _("Opportunity"), "deal"),
+                C("rep", _("Rep")),
+                C("stage", _("Stage")),
+                C("amount", _("Amount"), "money"),
+                C("expected_close_date", _("Expected close"), "date"),
+                C("stage_category", _("Stage default")),
+                C("rep_category", _("Rep's category")),
+                C("rep_note", _("Rep's note"), "wrap"),
+                C("leader_category", _("Leader's judgement")),
+                C("leader_note", _("Leader's note"), "wrap"),
+                C("category", _("Counted as")),
+            ],
+            rows,
+            total,
+        ),
+        note=_("Open deals whose rep or leader put them in another category than their stage's."),
+    )
 
 
 # --- conversion -----------------------------------------------------------------------

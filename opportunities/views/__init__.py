@@ -8,9 +8,11 @@ from .detail import (
     add_objection,
     detail,
     follow_on,
+    judge_forecast_category,
     log_follow_up,
     new_for_customer,
     resolve_objection,
+    set_forecast_category,
     update_contact,
 )
 from .lists import OpportunityListView, export_csv
@@ -25,9 +27,11 @@ __all__ = [
     "export_csv",
     "follow_on",
     "get_opportunity_for",
+    "judge_forecast_category",
     "log_follow_up",
     "move",
     "new_for_customer",
     "resolve_objection",
+    "set_forecast_category",
     "update_contact",
 ]
