@@ -274,3 +274,32 @@ def quality_figure(rows: list[dict]) -> go.Figure:
             go.Bar(name=name, y=reps, x=[r[key] for r in rows][::-1], orientation="h", marker={"color": color})
         )
     return _layout(fig, height=max(220, 70 + 32 * len(rows)), barmode="stack")
+
+
+def trend_figure(rows: list[dict], target=None) -> go.Figure:
+    """How each forecast figure for one month moved week by week (is commit growing toward the
+    target or eroding?), with the month's target as a dashed line."""
+    x = [r["label"] for r in rows]
+    series = [
+        ("won", _("Won"), PALETTE["won"]),
+        ("commit", _("Commit"), PALETTE["commit"]),
+        ("best_case", _("Best case"), PALETTE["best_case"]),
+        ("weighted", _("Weighted pipeline"), PALETTE["weighted"]),
+        ("pipeline", _("Pipeline"), PALETTE["muted"]),
+    ]
+    fig = go.Figure()
+    for key, name, color in series:
+        fig.add_trace(
+            go.Scatter(name=name, x=x, y=[_num(r[key]) for r in rows], mode="lines+markers", line={"color": color})
+        )
+    if target:
+        fig.add_trace(
+            go.Scatter(
+                name=_("Target"),
+                x=x,
+                y=[_num(target)] * len(x),
+                mode="lines",
+                line={"color": PALETTE["target"], "dash": "dash"},
+            )
+        )
+    return _layout(fig, yaxis={"tickformat": "~s"})

@@ -120,8 +120,38 @@ def forecast_table(months: list[dict], quarter: dict) -> Table:
     )
 
 
-def forecast_sections(scope: ReportScope, full: bool = False) -> list[Section]:
+def trend_section(scope: ReportScope, month, months: list[dict]) -> Section:
+    from .queries.snapshots import trend_rows
+
+    rows = trend_rows(scope, month)
+    target = next((r["target"] for r in months if r["month"] == month), None)
+    return Section(
+        "trend",
+        _("Week by week: the forecast for %(month)s") % {"month": month.strftime("%Y-%m")},
+        Table(
+            "trend",
+            [
+                C("label", _("Week")),
+                C("weighted", _("Weighted pipeline"), "money"),
+                C("commit", _("Commit"), "money"),
+                C("best_case", _("Best case"), "money"),
+                C("pipeline", _("Pipeline"), "money"),
+                C("won", _("Won"), "money"),
+                C("open_count", _("Open deals"), "int"),
+            ],
+            rows,
+        ),
+        charts.trend_figure(rows, target),
+        note=_(
+            "From the weekly snapshots: each figure as it stood at the start of each ISO week. Snapshots follow "
+            "the team and rep filters only."
+        ),
+    )
+
+
+def forecast_sections(scope: ReportScope, full: bool = False, month=None) -> list[Section]:
     data = forecast_rows(scope)
+    month = month or data["this_month"]
     return [
         Section(
             "forecast",
@@ -136,6 +166,7 @@ def forecast_sections(scope: ReportScope, full: bool = False) -> list[Section]:
             ),
             extra={"quarter": data["quarter"], "verdict": verdict_label(data["quarter"]["verdict"])},
         ),
+        trend_section(scope, month, data["months"]),
         overrides_section(scope, full),
     ]
 

@@ -119,6 +119,24 @@ class ForecastView(ReportView):
     show_period = False
     period_help = _("This month and the next five, and the current quarter.")
 
+    def build(self, scope, full: bool):
+        from django.utils import timezone
+
+        from .queries.forecast import forecast_months
+
+        today = timezone.localtime(scope.now).date()
+        self.months = forecast_months(today)
+        chosen = self.request.GET.get("month") or ""
+        # An unknown month falls back to this month rather than failing.
+        self.month = next((m for m in self.months if m.strftime("%Y-%m") == chosen), today.replace(day=1))
+        return report_sections.forecast_sections(scope, full, month=self.month)
+
+    def context(self, request, filterset, scope, sections) -> dict:
+        context = super().context(request, filterset, scope, sections)
+        context["month_choices"] = [m.strftime("%Y-%m") for m in self.months]
+        context["month"] = self.month.strftime("%Y-%m")
+        return context
+
 
 class ConversionView(ReportView):
     page = "conversion"

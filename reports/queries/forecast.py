@@ -102,7 +102,7 @@ def forecast_rows(scope: ReportScope) -> dict:
             for k in ("weighted", "pipeline", "best_case", "commit", "won", "target")
         },
     )
-    return {"months": rows, "quarter": quarter}
+    return {"months": rows, "quarter": quarter, "this_month": this_month}
 
 
 def forecast_category(scope: ReportScope):
