@@ -13,13 +13,13 @@ FIGURES = ("weighted", "commit", "best_case", "pipeline", "won")
 
 
 def snapshots_in_scope(scope: ReportScope) -> QuerySet[ForecastSnapshot]:
-    """The snapshots this user may see, narrowed by the chosen team (the rep's team when the
-    snapshot was taken) or rep. The customer filters do not apply: snapshots are per rep."""
+    """The snapshots this user may see, narrowed by the chosen team (its members, as the deal
+    filters read it) or rep. The customer filters do not apply: snapshots are per rep."""
     q = Q()
     if scope.rep is not None:
         q &= Q(owner=scope.rep)
     if scope.team is not None:
-        q &= Q(team=scope.team)
+        q &= Q(owner__team=scope.team)
     return ForecastSnapshot.objects.visible_to(scope.user).filter(q)
 
 
