@@ -99,7 +99,7 @@ def accuracy_data(scope: ReportScope) -> dict:
                         "month": month,
                         "point": str(point_label),
                         "point_key": key,
-                        "actual": actual,
+                        "actual": money(actual),
                     }
                     has_snapshot = any((week, month, o) in forecasts for o in owner_ids)
                     for method, _m in METHODS:
