@@ -13,7 +13,7 @@ from .queries.inspection import inspection_rows
 from .tables import Column, Section, Table
 
 C = Column
-LIST_LIMIT = 200
+LIST_LIMIT = 100
 
 
 # --- inspection -----------------------------------------------------------------------

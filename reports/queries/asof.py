@@ -67,15 +67,12 @@ def stage_changes_after(point: datetime, **deal_filter):
 
 def rewind(deals: dict[int, dict], field_changes: Iterable, stage_changes: Iterable) -> dict[int, dict]:
     """Undo, in place, the changes made after the moment: `deals` maps id -> today's values;
-    both change lists are newest first. Returns `deals` with a `changed` set of field names."""
-    for state in deals.values():
-        state.setdefault("changed", set())
+    both change lists are newest first. Returns `deals`."""
     reprobed = set()
     for object_id, field, old in field_changes:
         state = deals.get(object_id)
         if state is not None:
             state[field] = parse(field, old)
-            state["changed"].add(field)
             if field == "probability":
                 reprobed.add(object_id)
     for deal_id, from_stage_id, from_probability in stage_changes:
@@ -83,7 +80,6 @@ def rewind(deals: dict[int, dict], field_changes: Iterable, stage_changes: Itera
         if state is None:
             continue
         state["stage_id"] = from_stage_id  # None: the deal did not exist yet
-        state["changed"].add("stage_id")
         if deal_id not in reprobed and from_probability is not None:
             state["probability"] = from_probability
     return deals

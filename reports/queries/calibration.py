@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from audit.models import FieldChange
 from opportunities.models import Stage
 
-from .base import ReportScope, deals_in
+from .base import ReportScope
 
 MIN_CLOSED = 30
 Z_90 = 1.6448536269514722  # two-sided 90 %
@@ -66,11 +66,11 @@ def calibration_rows(scope: ReportScope) -> list[dict]:
         for r in scope.history()
         .filter(to_stage_id__in=[s.pk for s in open_stages])
         .filter(scope.period.q("changed_at"))
-        .filter(opportunity_id__in=deals_in(closed_ids))
+        .filter(opportunity__stage_id__in=closed_ids)
         .values("to_stage_id")
         .annotate(
             closed=Count("opportunity_id", distinct=True),
-            won=Count("opportunity_id", distinct=True, filter=Q(opportunity_id__in=deals_in(won_ids))),
+            won=Count("opportunity_id", distinct=True, filter=Q(opportunity__stage_id__in=won_ids)),
         )
         .order_by()
     }

@@ -119,8 +119,10 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
             stage, state["forecast_category_override"], state["manager_category"], with_judgement=with_judgement
         )
 
-    labels = dict(GROUPS + [OTHER])
-    category_labels = dict(ForecastCategory.choices)
+    # Names resolved once, not once per row (lazy translations cost a lookup each time).
+    labels = {key: str(label) for key, label in GROUPS + [OTHER]}
+    category_labels = {key: str(label) for key, label in ForecastCategory.choices}
+    stage_names = {pk: str(stage) for pk, stage in stages.items()}
     people = scope.people()
     summary = {key: {"count": 0, "effect": Decimal("0")} for key in labels}
     rows = []
@@ -135,24 +137,27 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
         if primary not in groups:
             groups.append(primary)
         summary[primary]["effect"] += effect
-        stage_now, stage_then = stages.get(now["stage_id"]), stages.get(then["stage_id"]) if existed else None
+        stage_then_name = stage_names.get(then["stage_id"], "") if existed else ""
+        stage_now_name = stage_names.get(now["stage_id"], "")
+        category_then = category_labels.get(category(then), "") if existed else ""
+        category_now = category_labels.get(category(now), "")
         for group in groups:
             summary[group]["count"] += 1
             rows.append(
                 {
                     "group_key": group,
-                    "group": str(labels[group]),
+                    "group": labels[group],
                     "deal_id": pk,
                     "deal": now["name"],
                     "rep": people.get(now["owner_id"], ""),
-                    "stage_then": str(stage_then) if stage_then else "",
-                    "stage_now": str(stage_now) if stage_now else "",
+                    "stage_then": stage_then_name,
+                    "stage_now": stage_now_name,
                     "amount_then": money(then["amount"]) if existed else None,
                     "amount_now": money(now["amount"]),
                     "close_then": then["expected_close_date"] if existed else None,
                     "close_now": now["expected_close_date"],
-                    "category_then": category_labels.get(category(then), "") if existed else "",
-                    "category_now": category_labels.get(category(now), ""),
+                    "category_then": category_then,
+                    "category_now": category_now,
                     "effect": money(effect) if group == primary else None,
                 }
             )
@@ -160,7 +165,7 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
     rows.sort(key=lambda r: (order[r["group_key"]], -abs(r["effect"] or 0), -(r["amount_now"] or 0), r["deal_id"]))
     pipeline_then = pipeline_now - sum((s["effect"] for s in summary.values()), Decimal("0"))
     groups = [
-        {"key": key, "group": str(label), "count": summary[key]["count"], "effect": money(summary[key]["effect"])}
+        {"key": key, "group": labels[key], "count": summary[key]["count"], "effect": money(summary[key]["effect"])}
         for key, label in GROUPS + [OTHER]
         if summary[key]["count"] or key != OTHER[0]
     ]
