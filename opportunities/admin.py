@@ -50,7 +50,7 @@ class StageAdmin(admin.ModelAdmin):
         "approval_threshold",
         "is_active",
     )
-    list_editable = ("probability", "forecast_category", "stale_after_days", "approval_threshold", "is_active")
+    list_editable = ("probability", "stale_after_days", "approval_threshold", "is_active")
     list_filter = ("outcome", "is_active")
     search_fields = ("name", "name_en")
     ordering = ("order",)

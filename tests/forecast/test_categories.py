@@ -185,3 +185,20 @@ def test_the_deal_page_offers_the_rep_and_the_leader_their_forms(history, rep_cl
     assert "Your forecast category" in html and "Your judgement" not in html
     html = client_for(leader).get(d1.get_absolute_url()).content.decode()
     assert "Your judgement (team forecast)" in html
+
+
+def test_an_admin_sets_a_stages_default_category(admin_client_, stages):
+    stage = stages[2]
+    response = admin_client_.get(reverse("admin:opportunities_stage_change", args=[stage.pk]))
+    assert response.status_code == 200 and 'name="forecast_category"' in response.content.decode()
+    form = response.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update({k: "on" for k, v in form.initial.items() if v is True})
+    for k, v in list(data.items()):
+        if v is False:
+            del data[k]
+    data["forecast_category"] = "commit"
+    response = admin_client_.post(reverse("admin:opportunities_stage_change", args=[stage.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    stage.refresh_from_db()
+    assert stage.forecast_category == "commit"
