@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerType(models.TextChoices):
@@ -63,7 +64,7 @@ class ForecastCategory(models.TextChoices):
 
     PIPELINE = "pipeline", _("Pipeline")
     BEST_CASE = "best_case", _("Best case")
-    COMMIT = "commit", _("Commit")
+    COMMIT = "commit", pgettext_lazy("forecast category", "Commit")
     OMITTED = "omitted", _("Omitted")
     CLOSED = "closed", _("Closed")
 

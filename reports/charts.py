@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 PALETTE = {
     "won": "#198754",
@@ -94,7 +95,7 @@ def forecast_figure(months: list[dict]) -> go.Figure:
     )
     fig.add_trace(
         go.Scatter(
-            name=_("Commit"),
+            name=pgettext("forecast category", "Commit"),
             x=x,
             y=[_num(r["commit"]) for r in months],
             mode="markers",
@@ -282,7 +283,7 @@ def trend_figure(rows: list[dict], target=None) -> go.Figure:
     x = [r["label"] for r in rows]
     series = [
         ("won", _("Won"), PALETTE["won"]),
-        ("commit", _("Commit"), PALETTE["commit"]),
+        ("commit", pgettext("forecast category", "Commit"), PALETTE["commit"]),
         ("best_case", _("Best case"), PALETTE["best_case"]),
         ("weighted", _("Weighted pipeline"), PALETTE["weighted"]),
         ("pipeline", _("Pipeline"), PALETTE["muted"]),
@@ -329,7 +330,11 @@ def accuracy_figure(rows: list[dict]) -> go.Figure:
     x = [r["month"].strftime("%Y-%m") for r in rows]
     fig = go.Figure()
     fig.add_trace(go.Bar(name=_("Won"), x=x, y=[_num(r["actual"]) for r in rows], marker={"color": PALETTE["won"]}))
-    for key, name in (("weighted", _("Weighted")), ("commit", _("Commit")), ("best_case", _("Best case"))):
+    for key, name in (
+        ("weighted", _("Weighted")),
+        ("commit", pgettext("forecast category", "Commit")),
+        ("best_case", _("Best case")),
+    ):
         fig.add_trace(
             go.Scatter(
                 name=name, x=x, y=[_num(r[key]) for r in rows], mode="lines+markers", line={"color": PALETTE[key]}
@@ -342,7 +347,11 @@ def best_predictor_figure(rows: list[dict]) -> go.Figure:
     """Each rep's mean accuracy per forecast method, side by side."""
     reps = [r["rep"] for r in rows]
     fig = go.Figure()
-    for key, name in (("weighted", _("Weighted")), ("commit", _("Commit")), ("best_case", _("Best case"))):
+    for key, name in (
+        ("weighted", _("Weighted")),
+        ("commit", pgettext("forecast category", "Commit")),
+        ("best_case", _("Best case")),
+    ):
         fig.add_trace(
             go.Bar(name=name, x=reps, y=[_num(r[f"{key}_mean"]) for r in rows], marker={"color": PALETTE[key]})
         )

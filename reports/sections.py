@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import charts
 from .queries import ReportScope
@@ -109,7 +110,7 @@ def forecast_table(months: list[dict], quarter: dict) -> Table:
             C("weighted", _("Weighted pipeline"), "money"),
             C("pipeline", _("Pipeline"), "money"),
             C("best_case", _("Best case"), "money"),
-            C("commit", _("Commit"), "money"),
+            C("commit", pgettext("forecast category", "Commit"), "money"),
             C("won", _("Won"), "money"),
             C("target", _("Target"), "money"),
             C("gap", _("Gap"), "money"),
@@ -133,7 +134,7 @@ def trend_section(scope: ReportScope, month, months: list[dict]) -> Section:
             [
                 C("label", _("Week")),
                 C("weighted", _("Weighted pipeline"), "money"),
-                C("commit", _("Commit"), "money"),
+                C("commit", pgettext("forecast category", "Commit"), "money"),
                 C("best_case", _("Best case"), "money"),
                 C("pipeline", _("Pipeline"), "money"),
                 C("won", _("Won"), "money"),

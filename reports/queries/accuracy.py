@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opportunities.models import Stage
 
@@ -32,7 +33,11 @@ POINTS = [
     ("two_weeks", _("2 weeks before"), 14),
     ("month_start", _("Start of the month"), 0),
 ]
-METHODS = [("weighted", _("Weighted")), ("commit", _("Commit")), ("best_case", _("Best case"))]
+METHODS = [
+    ("weighted", _("Weighted")),
+    ("commit", pgettext_lazy("forecast category", "Commit")),
+    ("best_case", _("Best case")),
+]
 ZERO = Decimal("0")
 
 
