@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerType(models.TextChoices):
@@ -52,6 +53,20 @@ class Region(models.TextChoices):
     NORTHWEST = "northwest", _("Northwest China")
     NORTHEAST = "northeast", _("Northeast China")
     OVERSEAS = "overseas", _("Overseas")
+
+
+class ForecastCategory(models.TextChoices):
+    """Where a deal counts in the forecast (Salesforce's forecast categories).
+
+    Cumulative in the forecast: commit = closed (won) + commit; best case = commit + best case;
+    pipeline = every open deal. Omitted deals count nowhere but the open pipeline.
+    """
+
+    PIPELINE = "pipeline", _("Pipeline")
+    BEST_CASE = "best_case", _("Best case")
+    COMMIT = "commit", pgettext_lazy("forecast category", "Commit")
+    OMITTED = "omitted", _("Omitted")
+    CLOSED = "closed", _("Closed")
 
 
 class BilingualName(models.Model):

@@ -553,4 +553,113 @@ def seed(stdout, *, scale: int | None = None) -> Org:
     builder.make_leads(300 if rich else deals_wanted // 2, deals)
     builder.make_quotas()
     stdout.write(f"  {Lead.objects.count():,} leads, {Activity.objects.count():,} follow-ups, quotas for two quarters")
+    edits = make_forecast_history(org, rng, now, deals)
+    weeks = make_snapshots(SNAPSHOT_WEEKS)
+    stdout.write(f"  {edits:,} amount, close-date and category edits; {weeks} weekly forecast snapshots")
     return org
+
+
+SNAPSHOT_WEEKS = 52
+CATEGORY_NOTES = ["客户口头确认本月签约", "预算已批,只等盖章", "采购流程可能推迟", "竞品报价更低,把握不大"]
+JUDGEMENT_NOTES = ["周会讨论:先放进承诺", "合同条款未定,暂不计入", "客户高层已表态支持"]
+
+
+def make_forecast_history(org: Org, rng: random.Random, now: datetime, deals: list[Opportunity]) -> int:
+    """Back-dated field history a forecast meeting would have produced: close dates pushed out
+    (and a few pulled in), amounts revised, reps' category overrides and leaders' judgements.
+    Each deal's current values are the end of its history, so rewinding it is consistent."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from audit.models import FieldChange
+    from crm.choices import ForecastCategory
+
+    ct = ContentType.objects.get_for_model(Opportunity)
+    leaders = {team.pk: team.leader for team in org.teams}
+    rows: list[FieldChange] = []
+    pushed: dict[int, int] = {}
+    overrides: list[Opportunity] = []
+    for deal in deals:
+        span = (deal.closed_at or now) - deal.created_at
+        if span < timedelta(days=2):
+            continue
+        moments = sorted(deal.created_at + span * rng.uniform(0.1, 0.95) for _ in range(4))
+        roll = rng.random()
+        if deal.expected_close_date and roll < 0.35:
+            # One to three pushes (Salesforce's "pushed" deals), or one pull-in.
+            steps = [rng.randint(10, 45) for _ in range(rng.choice([1, 1, 2, 3]))]
+            pull = roll < 0.05
+            new = deal.expected_close_date
+            changes = []
+            for days in reversed(steps):
+                old = new + timedelta(days=days) if pull else new - timedelta(days=days)
+                changes.append((old, new))
+                new = old
+            for at, (old, new) in zip(moments, reversed(changes), strict=False):
+                rows.append(_change(ct, deal, "expected_close_date", old, new, at))
+            if not pull:
+                pushed[deal.pk] = len(changes)
+        if rng.random() < 0.25:
+            old = (deal.amount * Decimal(str(rng.choice([0.6, 0.8, 0.9, 1.1, 1.25])))).quantize(Decimal("1000"))
+            if old != deal.amount:
+                rows.append(_change(ct, deal, "amount", old, deal.amount, moments[-1]))
+        if deal.stage.is_open and rng.random() < 0.12:
+            choice = rng.choice([ForecastCategory.COMMIT, ForecastCategory.BEST_CASE, ForecastCategory.OMITTED])
+            if choice != deal.stage.forecast_category:
+                deal.forecast_category_override = choice
+                deal.forecast_category_note = rng.choice(CATEGORY_NOTES)
+                at = now - timedelta(days=rng.uniform(1, 20))
+                rows.append(_change(ct, deal, "forecast_category_override", "", choice, at))
+                leader = leaders.get(deal.owner.team_id)
+                if leader and rng.random() < 0.4:
+                    judged = rng.choice([ForecastCategory.COMMIT, ForecastCategory.PIPELINE])
+                    deal.manager_category = judged
+                    deal.manager_category_note = rng.choice(JUDGEMENT_NOTES)
+                    deal.manager_category_by = leader
+                    deal.manager_category_at = at + timedelta(days=1)
+                    rows.append(_change(ct, deal, "manager_category", "", judged, at + timedelta(days=1), by=leader))
+                overrides.append(deal)
+    FieldChange.objects.bulk_create(rows, batch_size=BATCH)
+    Opportunity.objects.bulk_update(
+        overrides,
+        [
+            "forecast_category_override",
+            "forecast_category_note",
+            "manager_category",
+            "manager_category_note",
+            "manager_category_by",
+            "manager_category_at",
+        ],
+        batch_size=BATCH,
+    )
+    by_count: dict[int, list[int]] = {}
+    for pk, count in pushed.items():
+        by_count.setdefault(count, []).append(pk)
+    for count, pks in by_count.items():
+        for start in range(0, len(pks), BATCH):
+            Opportunity.objects.filter(pk__in=pks[start : start + BATCH]).update(close_date_push_count=count)
+    return len(rows)
+
+
+def _change(ct, deal: Opportunity, field: str, old, new, at: datetime, by: User | None = None):
+    from audit.models import FieldChange
+    from audit.tracking import to_text
+
+    return FieldChange(
+        content_type=ct,
+        object_id=deal.pk,
+        field=field,
+        old_value=to_text(old),
+        new_value=to_text(new),
+        changed_by=by or deal.owner,
+        changed_at=at,
+    )
+
+
+def make_snapshots(weeks: int) -> int:
+    """A year of weekly forecast snapshots, each rebuilt from the history as it stood then."""
+    from reports.snapshots import take_snapshot, week_monday
+
+    monday = week_monday(timezone.localdate())
+    for i in reversed(range(weeks)):
+        take_snapshot(monday - timedelta(weeks=i))
+    return weeks

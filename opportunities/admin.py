@@ -44,6 +44,7 @@ class StageAdmin(admin.ModelAdmin):
         "name_en",
         "order",
         "probability",
+        "forecast_category",
         "outcome",
         "stale_after_days",
         "approval_threshold",
@@ -54,7 +55,21 @@ class StageAdmin(admin.ModelAdmin):
     search_fields = ("name", "name_en")
     ordering = ("order",)
     fieldsets = (
-        (None, {"fields": ("name", "name_en", "order", "probability", "outcome", "stale_after_days", "is_active")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "name_en",
+                    "order",
+                    "probability",
+                    "forecast_category",
+                    "outcome",
+                    "stale_after_days",
+                    "is_active",
+                )
+            },
+        ),
         (_("Guidance for the rep"), {"fields": ("guidance", "guidance_en")}),
         (
             _("Entry requirements"),

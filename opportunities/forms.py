@@ -219,3 +219,36 @@ class FollowOnForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+
+
+class ForecastCategoryForm(forms.Form):
+    """The rep's override or the leader's judgement of an open deal's forecast category.
+
+    Empty category: back to the stage's default (or no judgement). The rules (who may, a
+    note is needed, open deals only) live on `Opportunity`; the form only reads the input.
+    """
+
+    category = forms.ChoiceField(label=_("Forecast category"), required=False)
+    note = forms.CharField(label=_("Why"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, default_label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models.forecast import CHOOSABLE
+
+        self.fields["category"].choices = [("", default_label or _("Stage default"))] + [
+            (c.value, c.label) for c in CHOOSABLE
+        ]
+        for field in self.fields.values():
+            is_select = getattr(field.widget, "input_type", "") == "select"
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+    def apply(self, method, *, by) -> bool | None:
+        """Call the deal's rule method; its refusals become field errors. None: invalid."""
+        if not self.is_valid():
+            return None
+        try:
+            return method(self.cleaned_data["category"], self.cleaned_data["note"], by=by)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error("note" if field.endswith("_note") else "category", errors)
+            return None

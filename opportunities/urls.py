@@ -21,4 +21,6 @@ urlpatterns = [
     path("<int:opportunity_pk>/approval/", views.request_approval, name="request_approval"),
     path("approvals/<int:pk>/decide/", views.decide_approval, name="decide_approval"),
     path("approvals/<int:pk>/withdraw/", views.withdraw_approval, name="withdraw_approval"),
+    path("<int:pk>/forecast-category/", views.set_forecast_category, name="forecast_category"),
+    path("<int:pk>/forecast-judgement/", views.judge_forecast_category, name="forecast_judgement"),
 ]

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 PALETTE = {
     "won": "#198754",
@@ -94,9 +95,9 @@ def forecast_figure(months: list[dict]) -> go.Figure:
     )
     fig.add_trace(
         go.Scatter(
-            name=_("Commit"),
+            name=pgettext("forecast category", "Commit"),
             x=x,
-            y=[_num(r["won"] + r["commit"]) for r in months],
+            y=[_num(r["commit"]) for r in months],
             mode="markers",
             marker={"color": PALETTE["commit"], "symbol": "diamond", "size": 9},
         )
@@ -105,7 +106,7 @@ def forecast_figure(months: list[dict]) -> go.Figure:
         go.Scatter(
             name=_("Best case"),
             x=x,
-            y=[_num(r["won"] + r["best_case"]) for r in months],
+            y=[_num(r["best_case"]) for r in months],
             mode="markers",
             marker={"color": PALETTE["best_case"], "symbol": "triangle-up", "size": 9},
         )
@@ -274,3 +275,114 @@ def quality_figure(rows: list[dict]) -> go.Figure:
             go.Bar(name=name, y=reps, x=[r[key] for r in rows][::-1], orientation="h", marker={"color": color})
         )
     return _layout(fig, height=max(220, 70 + 32 * len(rows)), barmode="stack")
+
+
+def trend_figure(rows: list[dict], target=None) -> go.Figure:
+    """How each forecast figure for one month moved week by week (is commit growing toward the
+    target or eroding?), with the month's target as a dashed line."""
+    x = [r["label"] for r in rows]
+    series = [
+        ("won", _("Won"), PALETTE["won"]),
+        ("commit", pgettext("forecast category", "Commit"), PALETTE["commit"]),
+        ("best_case", _("Best case"), PALETTE["best_case"]),
+        ("weighted", _("Weighted pipeline"), PALETTE["weighted"]),
+        ("pipeline", _("Pipeline"), PALETTE["muted"]),
+    ]
+    fig = go.Figure()
+    for key, name, color in series:
+        fig.add_trace(
+            go.Scatter(name=name, x=x, y=[_num(r[key]) for r in rows], mode="lines+markers", line={"color": color})
+        )
+    if target:
+        fig.add_trace(
+            go.Scatter(
+                name=_("Target"),
+                x=x,
+                y=[_num(target)] * len(x),
+                mode="lines",
+                line={"color": PALETTE["target"], "dash": "dash"},
+            )
+        )
+    return _layout(fig, yaxis={"tickformat": "~s"})
+
+
+def waterfall_figure(start, groups: list[dict], end) -> go.Figure:
+    """From the pipeline at the comparison point, through what each group of changes added or
+    took away, to the pipeline now."""
+    steps = [g for g in groups if g["effect"]]
+    fig = go.Figure(
+        go.Waterfall(
+            x=[_("Pipeline then")] + [g["group"] for g in steps] + [_("Pipeline now")],
+            y=[_num(start)] + [_num(g["effect"]) for g in steps] + [_num(end)],
+            measure=["absolute"] + ["relative"] * len(steps) + ["total"],
+            increasing={"marker": {"color": PALETTE["won"]}},
+            decreasing={"marker": {"color": PALETTE["lost"]}},
+            totals={"marker": {"color": PALETTE["weighted"]}},
+            connector={"line": {"color": PALETTE["muted"]}},
+            hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
+        )
+    )
+    return _layout(fig, showlegend=False, yaxis={"tickformat": "~s"})
+
+
+def accuracy_figure(rows: list[dict]) -> go.Figure:
+    """Won per month as bars, each forecast (as it stood at one point before the month) as a line."""
+    x = [r["month"].strftime("%Y-%m") for r in rows]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(name=_("Won"), x=x, y=[_num(r["actual"]) for r in rows], marker={"color": PALETTE["won"]}))
+    for key, name in (
+        ("weighted", _("Weighted")),
+        ("commit", pgettext("forecast category", "Commit")),
+        ("best_case", _("Best case")),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                name=name, x=x, y=[_num(r[key]) for r in rows], mode="lines+markers", line={"color": PALETTE[key]}
+            )
+        )
+    return _layout(fig, yaxis={"tickformat": "~s"})
+
+
+def best_predictor_figure(rows: list[dict]) -> go.Figure:
+    """Each rep's mean accuracy per forecast method, side by side."""
+    reps = [r["rep"] for r in rows]
+    fig = go.Figure()
+    for key, name in (
+        ("weighted", _("Weighted")),
+        ("commit", pgettext("forecast category", "Commit")),
+        ("best_case", _("Best case")),
+    ):
+        fig.add_trace(
+            go.Bar(name=name, x=reps, y=[_num(r[f"{key}_mean"]) for r in rows], marker={"color": PALETTE[key]})
+        )
+    return _layout(fig, barmode="group", yaxis={"ticksuffix": " %"})
+
+
+def calibration_figure(rows: list[dict]) -> go.Figure:
+    """Realised win rate per stage with its 90 % interval, against the configured probability."""
+    x = [r["stage"] for r in rows]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            name=_("Win rate"),
+            x=x,
+            y=[_num(r["win_rate"]) for r in rows],
+            marker={"color": PALETTE["won"]},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [_num(r["high"] - r["win_rate"]) if r["win_rate"] is not None else 0 for r in rows],
+                "arrayminus": [_num(r["win_rate"] - r["low"]) if r["win_rate"] is not None else 0 for r in rows],
+            },
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name=_("Configured probability"),
+            x=x,
+            y=[r["configured"] for r in rows],
+            mode="markers",
+            marker={"color": PALETTE["target"], "symbol": "line-ew-open", "size": 28, "line": {"width": 3}},
+        )
+    )
+    return _layout(fig, yaxis={"ticksuffix": " %", "range": [0, 100]})

@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import charts
 from .queries import ReportScope
 from .queries.conversion import conversion_rows, outcome_summary, stage_duration_rows
-from .queries.forecast import forecast_rows
+from .queries.forecast import forecast_rows, override_rows
 from .queries.funnel import funnel_by_rep_rows, funnel_rows
 from .queries.quality import (
     long_first_stage_rows,
@@ -107,8 +108,9 @@ def forecast_table(months: list[dict], quarter: dict) -> Table:
         [
             C("label", _("Month")),
             C("weighted", _("Weighted pipeline"), "money"),
+            C("pipeline", _("Pipeline"), "money"),
             C("best_case", _("Best case"), "money"),
-            C("commit", _("Commit"), "money"),
+            C("commit", pgettext("forecast category", "Commit"), "money"),
             C("won", _("Won"), "money"),
             C("target", _("Target"), "money"),
             C("gap", _("Gap"), "money"),
@@ -119,8 +121,38 @@ def forecast_table(months: list[dict], quarter: dict) -> Table:
     )
 
 
-def forecast_sections(scope: ReportScope, full: bool = False) -> list[Section]:
+def trend_section(scope: ReportScope, month, months: list[dict]) -> Section:
+    from .queries.snapshots import trend_rows
+
+    rows = trend_rows(scope, month)
+    target = next((r["target"] for r in months if r["month"] == month), None)
+    return Section(
+        "trend",
+        _("Week by week: the forecast for %(month)s") % {"month": month.strftime("%Y-%m")},
+        Table(
+            "trend",
+            [
+                C("label", _("Week")),
+                C("weighted", _("Weighted pipeline"), "money"),
+                C("commit", pgettext("forecast category", "Commit"), "money"),
+                C("best_case", _("Best case"), "money"),
+                C("pipeline", _("Pipeline"), "money"),
+                C("won", _("Won"), "money"),
+                C("open_count", _("Open deals"), "int"),
+            ],
+            rows,
+        ),
+        charts.trend_figure(rows, target),
+        note=_(
+            "From the weekly snapshots: each figure as it stood at the start of each ISO week. Snapshots follow "
+            "the team and rep filters only."
+        ),
+    )
+
+
+def forecast_sections(scope: ReportScope, full: bool = False, month=None) -> list[Section]:
     data = forecast_rows(scope)
+    month = month or data["this_month"]
     return [
         Section(
             "forecast",
@@ -128,12 +160,43 @@ def forecast_sections(scope: ReportScope, full: bool = False) -> list[Section]:
             forecast_table(data["months"], data["quarter"]),
             charts.forecast_figure(data["months"]),
             note=_(
-                "Weighted = amount × stage probability; best case = all open amount; commit = open amount in "
-                "stages whose probability is 80 or more. Gap = target − won; coverage = best case ÷ gap."
+                "Weighted = amount × probability of the open deals; pipeline = all open amount; commit = won + "
+                "open deals in Commit; best case = commit + open deals in Best case (forecast categories: the "
+                "stage's default, the rep's override, a leader's judgement). Gap = target − won; coverage = "
+                "pipeline ÷ gap."
             ),
             extra={"quarter": data["quarter"], "verdict": verdict_label(data["quarter"]["verdict"])},
-        )
+        ),
+        trend_section(scope, month, data["months"]),
+        overrides_section(scope, full),
     ]
+
+
+def overrides_section(scope: ReportScope, full: bool = False) -> Section:
+    rows, total = override_rows(scope, None if full else 50)
+    return Section(
+        "overrides",
+        _("Forecast category overrides and judgements"),
+        Table(
+            "overrides",
+            [
+                C("deal", _("Opportunity"), "deal"),
+                C("rep", _("Rep")),
+                C("stage", _("Stage")),
+                C("amount", _("Amount"), "money"),
+                C("expected_close_date", _("Expected close"), "date"),
+                C("stage_category", _("Stage default")),
+                C("rep_category", _("Rep's category")),
+                C("rep_note", _("Rep's note"), "wrap"),
+                C("leader_category", _("Leader's judgement")),
+                C("leader_note", _("Leader's note"), "wrap"),
+                C("category", _("Counted as")),
+            ],
+            rows,
+            total,
+        ),
+        note=_("Open deals whose rep or leader put them in another category than their stage's."),
+    )
 
 
 # --- conversion -----------------------------------------------------------------------

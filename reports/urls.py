@@ -12,4 +12,8 @@ urlpatterns = [
     path("winloss/", views.WinLossView.as_view(), name="winloss"),
     path("team/", views.TeamView.as_view(), name="team"),
     path("quality/", views.QualityView.as_view(), name="quality"),
+    path("inspection/", views.InspectionView.as_view(), name="inspection"),
+    path("accuracy/", views.AccuracyView.as_view(), name="accuracy"),
+    path("calibration/", views.CalibrationView.as_view(), name="calibration"),
+    path("calibration/accept/", views.accept_calibration, name="accept_calibration"),
 ]

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.http import require_POST
 
 from crm.db_router import reads_from_replica
 from opportunities.models import Opportunity
@@ -32,6 +33,9 @@ PAGES = [
     ("winloss", _("Win / loss")),
     ("team", _("Team")),
     ("quality", _("Data quality")),
+    ("inspection", _("Inspection")),
+    ("accuracy", _("Accuracy")),
+    ("calibration", _("Calibration")),
 ]
 
 
@@ -122,6 +126,24 @@ class ForecastView(ReportView):
     show_period = False
     period_help = _("This month and the next five, and the current quarter.")
 
+    def build(self, scope, full: bool):
+        from django.utils import timezone
+
+        from .queries.forecast import forecast_months
+
+        today = timezone.localtime(scope.now).date()
+        self.months = forecast_months(today)
+        chosen = self.request.GET.get("month") or ""
+        # An unknown month falls back to this month rather than failing.
+        self.month = next((m for m in self.months if m.strftime("%Y-%m") == chosen), today.replace(day=1))
+        return report_sections.forecast_sections(scope, full, month=self.month)
+
+    def context(self, request, filterset, scope, sections) -> dict:
+        context = super().context(request, filterset, scope, sections)
+        context["month_choices"] = [m.strftime("%Y-%m") for m in self.months]
+        context["month"] = self.month.strftime("%Y-%m")
+        return context
+
 
 class ConversionView(ReportView):
     page = "conversion"
@@ -160,3 +182,105 @@ class QualityView(ReportView):
         context = super().context(request, filterset, scope, sections)
         context["multiple"] = self.multiple
         return context
+
+
+# --- forecast truth ---------------------------------------------------------------------
+
+
+class InspectionView(ReportView):
+    page = "inspection"
+    title = _("Pipeline inspection")
+    period_help = _("What changed since the comparison point; pushed out = the close date moved past the period.")
+
+    def build(self, scope, full: bool):
+        from .queries.inspection import DEFAULT_SINCE, SINCE_CHOICES
+        from .truth import inspection_sections
+
+        since = self.request.GET.get("since")
+        self.since = since if since in dict(SINCE_CHOICES) else DEFAULT_SINCE
+        return inspection_sections(scope, full, self.since)
+
+    def context(self, request, filterset, scope, sections) -> dict:
+        from .queries.inspection import SINCE_CHOICES
+
+        context = super().context(request, filterset, scope, sections)
+        context["since_choices"] = SINCE_CHOICES
+        context["since"] = self.since
+        return context
+
+
+class AccuracyView(ReportView):
+    page = "accuracy"
+    title = _("Forecast accuracy")
+    show_period = False
+    period_help = _("The last six complete months, from the weekly forecast snapshots.")
+
+    def build(self, scope, full: bool):
+        from .truth import accuracy_sections
+
+        return accuracy_sections(scope, full)
+
+
+class CalibrationView(ReportView):
+    page = "calibration"
+    title = _("Stage-probability calibration")
+    template_name = "reports/calibration.html"
+    default_period = "last_12_months"
+    period_help = _("Deals that entered each stage in the period and have closed since.")
+
+    def build(self, scope, full: bool):
+        from .truth import calibration_sections
+
+        return calibration_sections(scope, full)
+
+    def context(self, request, filterset, scope, sections) -> dict:
+        context = super().context(request, filterset, scope, sections)
+        rows = sections[0].extra["rows"]
+        unfiltered = (
+            not request.GET.get("team") and not request.GET.get("rep") and scope.period.key == self.default_period
+        )
+        context["suggestions"] = (
+            [r for r in rows if r["suggested"] is not None and r["suggested"] != r["configured"]]
+            if request.user.is_admin and unfiltered and not _customer_filtered(request)
+            else []
+        )
+        return context
+
+
+def _customer_filtered(request) -> bool:
+    return any(request.GET.get(name) for name in ("customer_type", "industry", "source"))
+
+
+@require_POST
+def accept_calibration(request: HttpRequest) -> HttpResponse:
+    """An admin accepts a stage's suggested probability: recomputed here over every team and the
+    default window, then set through `Stage.accept_probability` (which updates the open deals)."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404, redirect
+    from django.utils.translation import gettext
+
+    from opportunities.models import Stage
+
+    from .queries.calibration import calibration_rows
+
+    if not request.user.is_admin:
+        raise PermissionDenied
+    stage = get_object_or_404(Stage.objects.open(), pk=request.POST.get("stage") or 0)
+    scope = build_scope(request.user, None, resolve_period(CalibrationView.default_period))
+    row = next((r for r in calibration_rows(scope) if r["stage_id"] == stage.pk), None)
+    try:
+        wanted = int(request.POST.get("probability", ""))
+    except ValueError:
+        wanted = None
+    if row is None or row["suggested"] is None or row["suggested"] != wanted:
+        messages.error(request, gettext("The suggestion has changed; nothing was saved. Look at the figures again."))
+        return redirect("reports:calibration")
+    old = stage.probability
+    stage.accept_probability(wanted, by=request.user, note=gettext("Accepted from the calibration report"))
+    messages.success(
+        request,
+        gettext("%(stage)s: probability %(old)s %% → %(new)s %%; its open deals follow.")
+        % {"stage": stage, "old": old, "new": wanted},
+    )
+    return redirect("reports:calibration")

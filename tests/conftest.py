@@ -30,6 +30,7 @@ def ensure_default_process() -> None:
 
     if not Stage.objects.exists():
         importlib.import_module("opportunities.migrations.0002_default_process").create(apps, None)
+        importlib.import_module("opportunities.migrations.0007_forecast_categories").assign_categories(apps)
     if not LeadSource.objects.exists():
         importlib.import_module("leads.migrations.0003_default_sources").create(apps, None)
     importlib.import_module("accounts.migrations.0002_role_groups").create(apps, None)

@@ -1,5 +1,6 @@
 from .activity import Activity, Objection
 from .approval import ApprovalRequest
+from .forecast import category_expression, resolve_category
 from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
 from .quota import Quota
 from .stages import Competitor, LossReason, Stage
@@ -16,5 +17,7 @@ __all__ = [
     "Stage",
     "StageChange",
     "StageMoveRefused",
+    "category_expression",
+    "resolve_category",
     "weighted_amount_expr",
 ]

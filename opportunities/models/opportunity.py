@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import TracksHistory, acting_as
-from crm.choices import BuyingStage, Urgency, ValueTier
+from crm.choices import BuyingStage, ForecastCategory, Urgency, ValueTier
 from crm.scoping import owner_scope
 
 from .stages import LossReason, Stage
@@ -130,6 +130,8 @@ class Opportunity(TracksHistory, models.Model):
         "created_at",
         "created_by",
         "close_date_push_count",
+        "manager_category_by",
+        "manager_category_at",
     )
 
     class Kind(models.TextChoices):
@@ -237,6 +239,26 @@ class Opportunity(TracksHistory, models.Model):
         help_text=_("How many times the expected close date moved later (a move earlier is a pull-in)."),
     )
 
+    # Forecast categories: the rep's override and the leader's judgement (empty: none).
+    forecast_category_override = models.CharField(
+        _("forecast category (rep)"), max_length=12, choices=ForecastCategory.choices, blank=True, default=""
+    )
+    forecast_category_note = models.TextField(_("why (rep)"), blank=True)
+    manager_category = models.CharField(
+        _("forecast category (leader)"), max_length=12, choices=ForecastCategory.choices, blank=True, default=""
+    )
+    manager_category_note = models.TextField(_("why (leader)"), blank=True)
+    manager_category_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("judged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    manager_category_at = models.DateTimeField(_("judged at"), null=True, blank=True, editable=False)
+
     objects = OpportunityQuerySet.as_manager()
 
     class Meta:
@@ -323,6 +345,100 @@ class Opportunity(TracksHistory, models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage.is_open
+
+    # --- Forecast categories -----------------------------------------------------------
+
+    @property
+    def effective_category(self) -> str:
+        """The category the team forecast counts this deal in (see `forecast.resolve_category`)."""
+        from .forecast import resolve_category
+
+        return resolve_category(self.stage, self.forecast_category_override, self.manager_category)
+
+    def get_effective_category_display(self) -> str:
+        return str(ForecastCategory(self.effective_category).label)
+
+    @property
+    def rep_category(self) -> str:
+        """The category as the rep forecasts it: their override, else the stage's default."""
+        from .forecast import resolve_category
+
+        return resolve_category(self.stage, self.forecast_category_override, with_judgement=False)
+
+    def _check_category(self, category: str, note: str, field: str) -> str:
+        from .forecast import CHOOSABLE
+
+        category = category or ""
+        if category and category not in CHOOSABLE:
+            raise ValidationError({field: gettext("Choose Pipeline, Best case, Commit or Omitted.")})
+        if category and not (note or "").strip():
+            raise ValidationError({f"{field}_note": gettext("Say why: the note is what the forecast meeting reads.")})
+        return category
+
+    def can_override_category(self, user: User | None) -> bool:
+        """The deal's owner forecasts it; their leader and an admin may correct it for them."""
+        return user is not None and (user.pk == self.owner_id or self.can_approve(user))
+
+    def override_forecast_category(self, category: str, note: str, *, by: User) -> bool:
+        """Forecast categories: the rep says where an open deal really stands (for example a
+        50 % deal the customer has verbally committed to: Commit), with a note. An empty
+        category returns the deal to its stage's default. The change is history (the tracked
+        field). Returns False when nothing changed."""
+        from django.core.exceptions import PermissionDenied
+
+        if not self.can_override_category(by):
+            raise PermissionDenied("Only the deal's owner, their leader or an admin may forecast this deal.")
+        category = self._check_category(category, note, "forecast_category_override")
+        note = (note or "").strip() if category else ""
+        with transaction.atomic(), acting_as(by):
+            deal = Opportunity.objects.select_for_update().select_related("stage").get(pk=self.pk)
+            if not deal.stage.is_open:
+                raise ValidationError(
+                    {"forecast_category_override": gettext("A closed deal counts as Closed or Omitted.")}
+                )
+            if (deal.forecast_category_override, deal.forecast_category_note) == (category, note):
+                return False
+            deal.forecast_category_override = category
+            deal.forecast_category_note = note
+            deal.version += 1
+            deal.save(update_fields=["forecast_category_override", "forecast_category_note", "version", "updated_at"])
+        self.refresh_from_db()
+        return True
+
+    def judge_forecast_category(self, category: str, note: str, *, by: User) -> bool:
+        """Manager judgement: the owner's team leader (or an admin) sets the category the team
+        forecast uses for this open deal, whatever the rep says; empty clears it. Recorded in
+        the history with who and when. Returns False when nothing changed."""
+        from django.core.exceptions import PermissionDenied
+
+        if not self.can_approve(by):
+            raise PermissionDenied("Only the owner's team leader or an admin may judge this deal.")
+        category = self._check_category(category, note, "manager_category")
+        note = (note or "").strip() if category else ""
+        now = timezone.now()
+        with transaction.atomic(), acting_as(by):
+            deal = Opportunity.objects.select_for_update().select_related("stage").get(pk=self.pk)
+            if not deal.stage.is_open:
+                raise ValidationError({"manager_category": gettext("A closed deal counts as Closed or Omitted.")})
+            if (deal.manager_category, deal.manager_category_note) == (category, note):
+                return False
+            deal.manager_category = category
+            deal.manager_category_note = note
+            deal.manager_category_by = by if category else None
+            deal.manager_category_at = now if category else None
+            deal.version += 1
+            deal.save(
+                update_fields=[
+                    "manager_category",
+                    "manager_category_note",
+                    "manager_category_by",
+                    "manager_category_at",
+                    "version",
+                    "updated_at",
+                ]
+            )
+        self.refresh_from_db()
+        return True
 
     def days_in_stage(self, now: datetime | None = None) -> int:
         return max(((now or timezone.now()) - self.stage_entered_at).days, 0)

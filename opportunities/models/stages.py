@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.choices import BilingualName
+from crm.choices import BilingualName, ForecastCategory
 
 
 class StageQuerySet(models.QuerySet):
@@ -45,6 +45,16 @@ class Stage(BilingualName):
         _("probability (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    forecast_category = models.CharField(
+        _("forecast category"),
+        max_length=12,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+        help_text=_(
+            "Where an open deal in this stage counts in the forecast unless its rep or leader says "
+            "otherwise. Won deals are always Closed and lost deals Omitted."
+        ),
+    )
     stale_after_days = models.PositiveSmallIntegerField(
         _("stale after (days)"),
         default=7,
@@ -100,6 +110,15 @@ class Stage(BilingualName):
         return not self.is_open
 
     @property
+    def default_forecast_category(self) -> str:
+        """The stage's category as the forecast reads it: won is Closed, lost Omitted."""
+        if self.outcome == self.Outcome.WON:
+            return ForecastCategory.CLOSED
+        if self.outcome == self.Outcome.LOST:
+            return ForecastCategory.OMITTED
+        return self.forecast_category
+
+    @property
     def localized_guidance(self) -> str:
         from django.utils.translation import get_language
 
@@ -126,6 +145,33 @@ class Stage(BilingualName):
                     Opportunity,
                     ((pk, "probability", probability, self.probability) for pk, probability in changed),
                 )
+
+    def accept_probability(self, probability: int, *, by, note: str = "") -> bool:
+        """Calibration: an admin sets the stage's probability from what the team really wins.
+
+        Goes through `save()`, so every open deal in the stage takes the new probability and
+        writes its history; the stage's own change is recorded (who, when, old, new) in the
+        field history. Returns False when the probability already is that value.
+        """
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        from audit.tracking import TracksHistory, acting_as, record_bulk
+
+        if not getattr(by, "is_admin", False):
+            raise PermissionDenied("Only an administrator may change a stage's probability.")
+        if not 0 <= int(probability) <= 100:
+            raise ValidationError(_("A probability is between 0 and 100."))
+        with transaction.atomic(), acting_as(by):
+            stage = Stage.objects.select_for_update().get(pk=self.pk)
+            old = stage.probability
+            if old == int(probability):
+                return False
+            stage.probability = int(probability)
+            stage.save()
+            if not isinstance(stage, TracksHistory):  # a tracked stage wrote its own row
+                record_bulk(Stage, [(stage.pk, "probability", old, stage.probability)], note=note)
+        self.refresh_from_db()
+        return True
 
 
 class LossReason(BilingualName):

@@ -9,9 +9,11 @@ from .detail import (
     add_objection,
     detail,
     follow_on,
+    judge_forecast_category,
     log_follow_up,
     new_for_customer,
     resolve_objection,
+    set_forecast_category,
     update_contact,
 )
 from .lists import OpportunityListView, export_csv
@@ -27,11 +29,13 @@ __all__ = [
     "export_csv",
     "follow_on",
     "get_opportunity_for",
+    "judge_forecast_category",
     "log_follow_up",
     "move",
     "new_for_customer",
     "request_approval",
     "resolve_objection",
+    "set_forecast_category",
     "update_contact",
     "withdraw_approval",
 ]

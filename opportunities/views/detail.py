@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from ..forms import (
     EditConflict,
     FollowOnForm,
     FollowUpForm,
+    ForecastCategoryForm,
     MoveForm,
     ObjectionForm,
     OpportunityForm,
@@ -76,10 +77,61 @@ def render_detail(request: HttpRequest, deal: Opportunity, status: int = 200, **
         "contact_form": forms.get("contact_form") or DealContactForm(),
         "move_form": forms.get("move_form") or MoveForm(),
         "follow_on_form": forms.get("follow_on_form") or FollowOnForm(),
+        "category_form": forms.get("category_form") or category_form(deal),
+        "judgement_form": forms.get("judgement_form") or judgement_form(deal),
+        "can_forecast": deal.stage.is_open and deal.can_override_category(request.user),
+        "can_judge": deal.stage.is_open and deal.can_approve(request.user),
         "is_stale": deal.is_stale(now),
         "days_in_stage": deal.days_in_stage(now),
     }
     return render(request, "opportunities/detail.html", context, status=status)
+
+
+def category_form(deal: Opportunity, data=None) -> ForecastCategoryForm:
+    label = _("Stage default: %(category)s") % {"category": _category_label(deal.stage.forecast_category)}
+    initial = {"category": deal.forecast_category_override, "note": deal.forecast_category_note}
+    return ForecastCategoryForm(data, initial=initial, default_label=label, prefix="rep")
+
+
+def judgement_form(deal: Opportunity, data=None) -> ForecastCategoryForm:
+    initial = {"category": deal.manager_category, "note": deal.manager_category_note}
+    return ForecastCategoryForm(data, initial=initial, default_label=_("No judgement"), prefix="leader")
+
+
+def _category_label(value: str) -> str:
+    from crm.choices import ForecastCategory
+
+    return str(ForecastCategory(value).label) if value in ForecastCategory.values else value
+
+
+@require_POST
+def set_forecast_category(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rep's forecast category for an open deal (rule: `Opportunity.override_forecast_category`)."""
+    deal = get_opportunity_for(request.user, pk)
+    if not deal.can_override_category(request.user):
+        raise PermissionDenied
+    form = category_form(deal, request.POST)
+    changed = form.apply(deal.override_forecast_category, by=request.user)
+    if changed is None:
+        return render_detail(request, deal, status=400, category_form=form)
+    if changed:
+        messages.success(request, _("Forecast category saved."))
+    return redirect(f"{deal.get_absolute_url()}#forecast-category")
+
+
+@require_POST
+def judge_forecast_category(request: HttpRequest, pk: int) -> HttpResponse:
+    """The leader's judgement of an open deal (rule: `Opportunity.judge_forecast_category`)."""
+    deal = get_opportunity_for(request.user, pk)
+    if not deal.can_approve(request.user):
+        raise PermissionDenied
+    form = judgement_form(deal, request.POST)
+    changed = form.apply(deal.judge_forecast_category, by=request.user)
+    if changed is None:
+        return render_detail(request, deal, status=400, judgement_form=form)
+    if changed:
+        messages.success(request, _("Your judgement is saved; the team forecast uses it."))
+    return redirect(f"{deal.get_absolute_url()}#forecast-category")
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,4 +1,9 @@
-"""Forecast: the next six months of pipeline by expected close month, against the target."""
+"""Forecast: the next six months of pipeline by expected close month, against the target.
+
+The figures follow the forecast categories (see `opportunities.models.forecast`), cumulative
+as in Salesforce: commit = won + open deals in Commit; best case = commit + open deals in Best
+case; pipeline = every open deal; weighted = amount × probability over the open deals.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,14 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from opportunities.models import Stage, weighted_amount_expr
+from crm.choices import ForecastCategory
+from opportunities.models import Stage, category_expression, weighted_amount_expr
 
 from ..periods import add_months, aware, month_start, quarter_start
 from .base import ReportScope, money, ratio
 from .targets import targets_by_month
 
 HORIZON_MONTHS = 6
-COMMIT_PROBABILITY = 80
 
 
 def forecast_months(today: date) -> list[date]:
@@ -31,10 +36,12 @@ def forecast_months(today: date) -> list[date]:
 
 
 def forecast_rows(scope: ReportScope) -> dict:
-    """Per month: weighted pipeline, best case, commit, already won, target, gap, coverage.
+    """Per month: weighted, pipeline, best case, commit, already won, target, gap, coverage.
 
-    Three queries: open deals grouped by expected close month, won deals grouped by close
-    month, quotas grouped by month. The current quarter is the sum of its months.
+    Three queries: open deals grouped by expected close month (with their category sums),
+    won deals grouped by close month, quotas grouped by month. The current quarter is the sum
+    of its months. A leader's or admin's forecast counts the leader's judgement on a deal; a
+    rep's own forecast counts their own categories.
     """
     today = timezone.localtime(scope.now).date()
     months = forecast_months(today)
@@ -46,12 +53,13 @@ def forecast_rows(scope: ReportScope) -> dict:
         for row in scope.deals()
         .filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))
         .filter(expected_close_date__gte=max(start, this_month), expected_close_date__lt=end)
-        .annotate(month=TruncMonth("expected_close_date"))
+        .annotate(month=TruncMonth("expected_close_date"), category=forecast_category(scope))
         .values("month")
         .annotate(
             weighted=Sum(weighted_amount_expr()),
-            best_case=Sum("amount"),
-            commit=Sum("amount", filter=Q(probability__gte=COMMIT_PROBABILITY)),
+            pipeline=Sum("amount"),
+            open_best_case=Sum("amount", filter=Q(category=ForecastCategory.BEST_CASE)),
+            open_commit=Sum("amount", filter=Q(category=ForecastCategory.COMMIT)),
         )
         .order_by()
     }
@@ -70,14 +78,17 @@ def forecast_rows(scope: ReportScope) -> dict:
     rows = []
     for month in months:
         p = pipeline.get(month, {})
+        won_amount = money(won.get(month))
+        commit = won_amount + money(p.get("open_commit"))
         rows.append(
             _row(
                 month=month,
                 is_past=month < this_month,
                 weighted=money(p.get("weighted")),
-                best_case=money(p.get("best_case")),
-                commit=money(p.get("commit")),
-                won=money(won.get(month)),
+                pipeline=money(p.get("pipeline")),
+                best_case=commit + money(p.get("open_best_case")),
+                commit=commit,
+                won=won_amount,
                 target=targets[month],
             )
         )
@@ -86,9 +97,18 @@ def forecast_rows(scope: ReportScope) -> dict:
     quarter = _row(
         month=q_start,
         is_past=False,
-        **{k: sum((r[k] for r in q_rows), Decimal("0")) for k in ("weighted", "best_case", "commit", "won", "target")},
+        **{
+            k: sum((r[k] for r in q_rows), Decimal("0"))
+            for k in ("weighted", "pipeline", "best_case", "commit", "won", "target")
+        },
     )
-    return {"months": rows, "quarter": quarter}
+    return {"months": rows, "quarter": quarter, "this_month": this_month}
+
+
+def forecast_category(scope: ReportScope):
+    """The category each deal counts in for this viewer: leaders and admins forecast the team
+    and see their judgement; a rep forecasts their own deals with their own categories."""
+    return category_expression(scope.stages, with_judgement=scope.shows_people)
 
 
 def _as_date(value) -> date:
@@ -97,8 +117,11 @@ def _as_date(value) -> date:
     return value
 
 
-def _row(*, month, is_past, weighted, best_case, commit, won, target) -> dict:
-    """Seed 004: is what we hold enough to make the target, and if not, what is missing."""
+def _row(*, month, is_past, weighted, pipeline, best_case, commit, won, target) -> dict:
+    """Seed 004: is what we hold enough to make the target, and if not, what is missing.
+
+    `weighted` and `pipeline` are open deals only; `commit` and `best_case` include the won
+    amount (cumulative categories)."""
     gap = max(target - won, Decimal("0")).quantize(Decimal("0.01"))
     if target <= 0:
         verdict = "no_target"
@@ -106,7 +129,7 @@ def _row(*, month, is_past, weighted, best_case, commit, won, target) -> dict:
         verdict = "made"
     elif won + weighted >= target:
         verdict = "on_track"
-    elif won + best_case >= target:
+    elif won + pipeline >= target:
         verdict = "push"
     else:
         verdict = "new_deals"
@@ -114,12 +137,69 @@ def _row(*, month, is_past, weighted, best_case, commit, won, target) -> dict:
         "month": month,
         "is_past": is_past,
         "weighted": weighted,
+        "pipeline": pipeline,
         "best_case": best_case,
         "commit": commit,
         "won": won,
         "target": target,
         "gap": gap,
-        "coverage": ratio(best_case, gap) if gap > 0 else None,
+        "coverage": ratio(pipeline, gap) if gap > 0 else None,
         "weighted_coverage": ratio(weighted, gap) if gap > 0 else None,
         "verdict": verdict,
     }
+
+
+OVERRIDE_LIMIT = 50
+
+
+def override_rows(scope: ReportScope, limit: int | None = OVERRIDE_LIMIT) -> tuple[list[dict], int]:
+    """Open deals whose rep or leader set a forecast category other than the stage's, the
+    largest first: what the forecast meeting talks about. One query."""
+    from django.db.models import Count, Window
+
+    labels = dict(ForecastCategory.choices)
+    qs = (
+        scope.deals()
+        .filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))
+        .exclude(forecast_category_override="", manager_category="")
+        .annotate(total=Window(Count("pk")), category=forecast_category(scope))
+        .values(
+            "pk",
+            "name",
+            "owner_id",
+            "stage_id",
+            "amount",
+            "expected_close_date",
+            "forecast_category_override",
+            "forecast_category_note",
+            "manager_category",
+            "manager_category_note",
+            "category",
+            "total",
+        )
+        .order_by("-amount", "pk")
+    )
+    if limit is not None:
+        qs = qs[:limit]
+    rows, total = [], 0
+    people = scope.people()
+    for r in qs:
+        total = r["total"]
+        stage = scope.stage(r["stage_id"])
+        rows.append(
+            {
+                "deal_id": r["pk"],
+                "deal": r["name"],
+                "rep": people.get(r["owner_id"], ""),
+                "stage": str(stage),
+                "amount": money(r["amount"]),
+                "expected_close_date": r["expected_close_date"],
+                "stage_category": labels.get(stage.forecast_category if stage else "", ""),
+                "rep_category": labels.get(r["forecast_category_override"], ""),
+                "rep_note": r["forecast_category_note"],
+                "leader_category": labels.get(r["manager_category"], ""),
+                "leader_note": r["manager_category_note"],
+                "category": labels.get(r["category"], ""),
+            }
+        )
+    return rows, total

@@ -30,8 +30,8 @@ def test_forecast_figure_stacks_won_and_weighted_under_the_target_line():
             "month": date(2025, 5, 1),
             "won": Decimal("10"),
             "weighted": Decimal("5"),
-            "commit": Decimal("3"),
-            "best_case": Decimal("20"),
+            "commit": Decimal("13"),
+            "best_case": Decimal("30"),
             "target": Decimal("40"),
         },
     ]
@@ -64,12 +64,13 @@ def test_ranked_bars_put_the_first_row_on_top():
 
 
 def test_forecast_verdict_answers_seed_004s_question():
-    def verdict(won, weighted, best, target):
+    def verdict(won, weighted, pipeline, target):
         return _row(
             month=None,
             is_past=False,
             weighted=Decimal(weighted),
-            best_case=Decimal(best),
+            pipeline=Decimal(pipeline),
+            best_case=Decimal(won),
             commit=Decimal(0),
             won=Decimal(won),
             target=Decimal(target),

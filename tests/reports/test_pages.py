@@ -69,7 +69,17 @@ def test_admin_funnel_covers_every_team(history, admin_client_):
 
 # --- forecast ---------------------------------------------------------------------------
 
-FORECAST_COLUMNS = ("Month", "Weighted pipeline", "Best case", "Commit", "Won", "Target", "Gap", "Pipeline coverage")
+FORECAST_COLUMNS = (
+    "Month",
+    "Weighted pipeline",
+    "Pipeline",
+    "Best case",
+    "Commit",
+    "Won",
+    "Target",
+    "Gap",
+    "Pipeline coverage",
+)
 
 
 def test_forecast_for_a_rep_against_their_quota(history, rep_client):
@@ -79,18 +89,38 @@ def test_forecast_for_a_rep_against_their_quota(history, rep_client):
         "forecast",
         FORECAST_COLUMNS,
         [
-            # April is past: D4 won 400k against 200k.
-            ("2025-04", m(0), m(0), m(0), m(400000), m(200000), m(0), ""),
-            # May: D2 (50 %) open; D6 150k + quick win D7 30k won; target 500k; gap 320k.
-            ("2025-05", m(100000), m(200000), m(0), m(180000), m(500000), m(320000), pct(200000, 320000)),
-            # June: D1 (20 %); target 100k.
-            ("2025-06", m(20000), m(100000), m(0), m(0), m(100000), m(100000), pct(100000, 100000)),
-            # July: D3 at 80 % is commit.
-            ("2025-07", m(240000), m(300000), m(300000), m(0), m(0), m(0), ""),
-            ("2025-08", m(0), m(0), m(0), m(0), m(0), m(0), ""),
-            ("2025-09", m(0), m(0), m(0), m(0), m(0), m(0), ""),
-            ("2025-10", m(0), m(0), m(0), m(0), m(0), m(0), ""),
-            ("Quarter 2025 Q2", m(120000), m(300000), m(0), m(580000), m(800000), m(220000), pct(300000, 220000)),
+            # April is past: D4 won 400k against 200k; commit and best case include the won amount.
+            ("2025-04", m(0), m(0), m(400000), m(400000), m(400000), m(200000), m(0), ""),
+            # May: D2 (50 %, Best case) open; D6 150k + quick win D7 30k won; target 500k; gap 320k.
+            (
+                "2025-05",
+                m(100000),
+                m(200000),
+                m(380000),
+                m(180000),
+                m(180000),
+                m(500000),
+                m(320000),
+                pct(200000, 320000),
+            ),
+            # June: D1 (20 %, Pipeline); target 100k.
+            ("2025-06", m(20000), m(100000), m(0), m(0), m(0), m(100000), m(100000), pct(100000, 100000)),
+            # July: D3 at 80 % is in Commit.
+            ("2025-07", m(240000), m(300000), m(300000), m(300000), m(0), m(0), m(0), ""),
+            ("2025-08", m(0), m(0), m(0), m(0), m(0), m(0), m(0), ""),
+            ("2025-09", m(0), m(0), m(0), m(0), m(0), m(0), m(0), ""),
+            ("2025-10", m(0), m(0), m(0), m(0), m(0), m(0), m(0), ""),
+            (
+                "Quarter 2025 Q2",
+                m(120000),
+                m(300000),
+                m(780000),
+                m(580000),
+                m(580000),
+                m(800000),
+                m(220000),
+                pct(300000, 220000),
+            ),
         ],
     )
     verdicts = [r["Verdict"] for r in page_table(response, "forecast")]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 CEILINGS = {
     "overview": 26,
     "funnel": 12,
-    "forecast": 12,
+    "forecast": 15,
     "conversion": 14,
     "winloss": 15,
     "team": 13,

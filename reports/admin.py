@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import ForecastSnapshot
+
+
+@admin.register(ForecastSnapshot)
+class ForecastSnapshotAdmin(admin.ModelAdmin):
+    """Read-only: snapshots are written by the weekly job, never edited."""
+
+    list_display = (
+        "week",
+        "owner",
+        "team",
+        "month",
+        "weighted",
+        "commit",
+        "best_case",
+        "pipeline",
+        "won",
+        "open_count",
+    )
+    list_filter = ("week", "month", "team")
+    list_select_related = ("owner", "team")
+    date_hierarchy = "week"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,224 @@
+"""Pipeline inspection: what changed in the pipeline since a comparison point.
+
+Every open deal, and every deal closed since the point, that changed since then (created,
+moved, re-valued, re-dated, re-categorised) is put back as it stood at the point (today's
+values with the later field and stage history undone, see `asof`) and compared with today.
+Each deal falls in every group that describes it (new, won, lost, pushed out, pulled in,
+amount up, amount down, later stage, moved back, category changed); for the waterfall, the
+change it made to the pipeline (open amount closing in the period) is given to its first group.
+Four queries whatever the size: the pipeline now, the changed deals, their field history and
+their stage history since the point.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import FieldChange
+from crm.choices import ForecastCategory
+from opportunities.models import Opportunity, Stage, StageChange, resolve_category
+
+from ..periods import aware, quarter_start
+from .asof import REWOUND_FIELDS, field_changes_after, rewind, stage_changes_after
+from .base import ReportScope, money
+
+SINCE_CHOICES = [
+    ("last_week", _("Last week")),
+    ("four_weeks", _("Four weeks ago")),
+    ("quarter", _("Start of the quarter")),
+]
+DEFAULT_SINCE = "last_week"
+
+GROUPS = [
+    ("new", _("New")),
+    ("won", _("Won")),
+    ("lost", _("Lost")),
+    ("pushed", _("Pushed out")),
+    ("pulled", _("Pulled in")),
+    ("amount_up", _("Amount up")),
+    ("amount_down", _("Amount down")),
+    ("later_stage", _("Moved to a later stage")),
+    ("moved_back", _("Moved back")),
+    ("category", _("Category changed")),
+]
+OTHER = ("other", _("Other changes"))
+
+
+def comparison_point(since: str, now: datetime) -> datetime:
+    if since == "four_weeks":
+        return now - timedelta(weeks=4)
+    if since == "quarter":
+        return aware(quarter_start(timezone.localtime(now).date()))
+    return now - timedelta(weeks=1)
+
+
+def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
+    """{"point", "pipeline_then", "pipeline_now", "groups": [...], "rows": [...]} for the scope."""
+    point = comparison_point(since, scope.now)
+    period = scope.period
+    open_ids = scope.stage_ids(Stage.Outcome.OPEN)
+    stages = {s.pk: s for s in scope.stages}
+    with_judgement = scope.shows_people
+
+    pipeline_now = money(
+        scope.deals()
+        .filter(stage_id__in=open_ids)
+        .filter(period.date_q("expected_close_date"))
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    ct = ContentType.objects.get_for_model(Opportunity)
+    touched = Q(created_at__gt=point)
+    touched |= Q(
+        pk__in=FieldChange.objects.filter(content_type=ct, changed_at__gt=point, field__in=REWOUND_FIELDS).values(
+            "object_id"
+        )
+    )
+    touched |= Q(pk__in=StageChange.objects.filter(changed_at__gt=point).values("opportunity_id"))
+    changed = scope.deals().filter(touched).filter(Q(stage_id__in=open_ids) | Q(closed_at__gt=point))
+    now_rows = {
+        r["pk"]: r
+        for r in changed.values(
+            "pk",
+            "name",
+            "owner_id",
+            "created_at",
+            "amount",
+            "expected_close_date",
+            "stage_id",
+            "probability",
+            "forecast_category_override",
+            "manager_category",
+        )
+    }
+    then_rows = {pk: dict(r) for pk, r in now_rows.items()}
+    ids = changed.values("pk")
+    rewind(
+        then_rows,
+        field_changes_after(point, object_id__in=ids),
+        stage_changes_after(point, opportunity_id__in=ids),
+    )
+
+    def in_pipeline(state) -> bool:
+        stage = stages.get(state["stage_id"])
+        close = state["expected_close_date"]
+        if stage is None or not stage.is_open or close is None:
+            return False
+        return (period.start is None or close >= period.start) and (period.end is None or close < period.end)
+
+    def category(state) -> str:
+        stage = stages.get(state["stage_id"])
+        if stage is None:
+            return ""
+        return resolve_category(
+            stage, state["forecast_category_override"], state["manager_category"], with_judgement=with_judgement
+        )
+
+    # Names resolved once, not once per row (lazy translations cost a lookup each time).
+    labels = {key: str(label) for key, label in GROUPS + [OTHER]}
+    category_labels = {key: str(label) for key, label in ForecastCategory.choices}
+    stage_names = {pk: str(stage) for pk, stage in stages.items()}
+    people = scope.people()
+    summary = {key: {"count": 0, "effect": Decimal("0")} for key in labels}
+    rows = []
+    for pk, now in now_rows.items():
+        then = then_rows[pk]
+        existed = now["created_at"] <= point and then["stage_id"] is not None
+        groups = _groups(now, then, existed, stages, period, in_pipeline, category)
+        if not groups and not effect_of(now, then, existed, in_pipeline):
+            continue
+        effect = effect_of(now, then, existed, in_pipeline)
+        primary = next((g for g, _label in GROUPS if g in groups), OTHER[0])
+        if primary not in groups:
+            groups.append(primary)
+        summary[primary]["effect"] += effect
+        stage_then_name = stage_names.get(then["stage_id"], "") if existed else ""
+        stage_now_name = stage_names.get(now["stage_id"], "")
+        category_then = category_labels.get(category(then), "") if existed else ""
+        category_now = category_labels.get(category(now), "")
+        for group in groups:
+            summary[group]["count"] += 1
+            rows.append(
+                {
+                    "group_key": group,
+                    "group": labels[group],
+                    "deal_id": pk,
+                    "deal": now["name"],
+                    "rep": people.get(now["owner_id"], ""),
+                    "stage_then": stage_then_name,
+                    "stage_now": stage_now_name,
+                    "amount_then": money(then["amount"]) if existed else None,
+                    "amount_now": money(now["amount"]),
+                    "close_then": then["expected_close_date"] if existed else None,
+                    "close_now": now["expected_close_date"],
+                    "category_then": category_then,
+                    "category_now": category_now,
+                    "effect": money(effect) if group == primary else None,
+                }
+            )
+    order = {key: i for i, key in enumerate(labels)}
+    rows.sort(key=lambda r: (order[r["group_key"]], -abs(r["effect"] or 0), -(r["amount_now"] or 0), r["deal_id"]))
+    pipeline_then = pipeline_now - sum((s["effect"] for s in summary.values()), Decimal("0"))
+    groups = [
+        {"key": key, "group": labels[key], "count": summary[key]["count"], "effect": money(summary[key]["effect"])}
+        for key, label in GROUPS + [OTHER]
+        if summary[key]["count"] or key != OTHER[0]
+    ]
+    return {
+        "point": point,
+        "pipeline_then": money(pipeline_then),
+        "pipeline_now": pipeline_now,
+        "groups": groups,
+        "rows": rows,
+    }
+
+
+def effect_of(now: dict, then: dict, existed: bool, in_pipeline) -> Decimal:
+    """What the deal added to (or took from) the pipeline between the point and now."""
+    before = then["amount"] if existed and in_pipeline(then) else Decimal("0")
+    return (now["amount"] if in_pipeline(now) else Decimal("0")) - before
+
+
+def _groups(now: dict, then: dict, existed: bool, stages: dict, period, in_pipeline, category) -> list[str]:
+    stage_now = stages.get(now["stage_id"])
+    if not existed:
+        return ["new"]
+    stage_then = stages.get(then["stage_id"])
+    groups = []
+    if stage_now and stage_then and stage_now.pk != stage_then.pk:
+        if stage_now.outcome == Stage.Outcome.WON and stage_then.outcome != Stage.Outcome.WON:
+            groups.append("won")
+        elif stage_now.outcome == Stage.Outcome.LOST and stage_then.outcome != Stage.Outcome.LOST:
+            groups.append("lost")
+    is_open = stage_now is not None and stage_now.is_open
+    close_then, close_now = then["expected_close_date"], now["expected_close_date"]
+    if is_open and close_then != close_now:
+        if _in_period(close_then, period) and not _in_period(close_now, period) and _later(close_now, close_then):
+            groups.append("pushed")
+        elif _in_period(close_now, period) and not _in_period(close_then, period):
+            groups.append("pulled")
+    if now["amount"] > then["amount"]:
+        groups.append("amount_up")
+    elif now["amount"] < then["amount"]:
+        groups.append("amount_down")
+    if is_open and stage_then is not None and stage_then.is_open and stage_now.pk != stage_then.pk:
+        groups.append("later_stage" if stage_now.order > stage_then.order else "moved_back")
+    if is_open and stage_then is not None and stage_then.is_open and category(now) != category(then):
+        groups.append("category")
+    return groups
+
+
+def _in_period(day: date | None, period) -> bool:
+    if day is None:
+        return False
+    return (period.start is None or day >= period.start) and (period.end is None or day < period.end)
+
+
+def _later(new: date | None, old: date | None) -> bool:
+    """A cleared close date counts as pushed out (the deal no longer closes in the period)."""
+    return new is None or old is None or new > old
