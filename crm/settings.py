@@ -7,10 +7,12 @@ are required and the process refuses to start without them.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_celery_beat",
+    "axes",
     # Ours
     "crm",
     "accounts",
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,8 +73,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "crm.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -87,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "crm.context_processors.crm",
             ],
         },
@@ -109,6 +117,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "accounts.security.LoginThrottleBackend",  # refuses a locked-out username+address first
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -195,9 +207,6 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -223,3 +232,52 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=2000)
 # The report indexes carry INCLUDE columns for index-only scans on PostgreSQL; SQLite builds the
 # same indexes without them, which is harmless, so its warning about it is silenced.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# --- Security: proxies, HTTPS, sign-in throttling, Content Security Policy ------------------------
+# How many reverse proxies we run in front of the app (each appends to X-Forwarded-For). The client
+# address is the entry that many hops from the right; 0 means the socket address (no proxy).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+if TRUSTED_PROXY_HOPS > 0:
+    # Our proxy terminates TLS and says so in X-Forwarded-Proto (it must overwrite a client's value).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HTTPS: on by default in production. HSTS, the redirect and secure cookies follow it; each can be
+# tuned on its own (e.g. SECURE_HSTS_SECONDS=300 while trying HTTPS out).
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+
+# Sign-in throttling (django-axes, attempts kept in the database so every web worker sees them):
+# after AXES_FAILURE_LIMIT failures for a username from an address, that pair is refused for
+# LOGIN_LOCKOUT_MINUTES. Admins unlock early in admin (Axes > Access attempts: delete).
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt during the lockout does not extend it: the block ends as announced.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"
+
+# Content Security Policy (Django's own middleware): only our origin's scripts, styles, fonts and
+# images (Bootstrap's icons are data: URIs); no inline script or style except with the per-request
+# nonce. Enforced in production; report-only (violations in the browser console) in development.
+CRM_CSP_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=DEBUG)
+SECURE_CSP = {} if CSP_REPORT_ONLY else CRM_CSP_POLICY
+SECURE_CSP_REPORT_ONLY = CRM_CSP_POLICY if CSP_REPORT_ONLY else {}
