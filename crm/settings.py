@@ -267,10 +267,18 @@ AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"
 # Content Security Policy (Django's own middleware): only our origin's scripts, styles, fonts and
 # images (Bootstrap's icons are data: URIs); no inline script or style except with the per-request
 # nonce. Enforced in production; report-only (violations in the browser console) in development.
+# plotly.js (reports) creates two <style> elements, which no nonce can reach, so the policy allows
+# exactly their contents by hash instead of 'unsafe-inline': an empty sheet it then fills through
+# CSSOM (insertRule, which CSP does not govern) and the map-trace CSS it bundles (maplibre's, for
+# plotly.js 4.1.1). A plotly upgrade that changes them shows up in the browser CSP test.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty "plotly.js-style-global" sheet
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # maplibre-gl's CSS inside plotly.min.js
+]
 CRM_CSP_POLICY = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE, *PLOTLY_STYLE_HASHES],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
