@@ -212,7 +212,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes logs every sign-in at INFO; failures and lockouts are WARNING and stay.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+    },
 }
 
 # Absolute links in notification emails, e.g. https://crm.example.com
@@ -263,6 +267,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"
+AXES_VERBOSE = False
 
 # Content Security Policy (Django's own middleware): only our origin's scripts, styles, fonts and
 # images (Bootstrap's icons are data: URIs); no inline script or style except with the per-request

@@ -10,6 +10,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from django.conf import settings
@@ -146,3 +147,24 @@ def test_public_pages_and_static_files_keep_their_own_caching(client):
     static = client.get(settings.STATIC_URL + "css/crm.css")
     assert static.status_code == 200
     assert "no-store" not in static.get("Cache-Control", "")
+
+
+def test_every_report_download_is_never_stored(leader_client, rep, stages):
+    from html import unescape
+
+    from reports.urls import urlpatterns
+    from tests.factories import OpportunityFactory
+
+    OpportunityFactory(owner=rep, stage=stages[1])
+    downloads = []
+    for pattern in urlpatterns:
+        page_url = reverse(f"reports:{pattern.name}")
+        html = leader_client.get(page_url).content.decode()
+        hrefs = re.findall(r'href="([^"]*[?&](?:amp;)?csv=[^"]+)"', html)
+        downloads += [urljoin(page_url, unescape(href)) for href in hrefs]
+    assert len(downloads) >= len(urlpatterns)
+    for url in downloads:
+        response = leader_client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"].startswith("text/csv"), url
+        assert "no-store" in response["Cache-Control"], url
