@@ -57,12 +57,21 @@ def covered_by_rule(name: str | None, route: str) -> bool:
     return route.startswith("admin/") or route.startswith(settings.STATIC_URL.lstrip("/"))
 
 
-def test_every_url_pattern_has_an_entry_in_the_access_matrix():
-    missing = [
+def missing_entries(matrix: dict) -> list[str]:
+    return [
         name or route
         for name, route in url_patterns()
-        if not covered_by_rule(name, route) and (name is None or name not in ACCESS_MATRIX)
+        if not covered_by_rule(name, route) and (name is None or name not in matrix)
     ]
+
+
+def test_a_url_without_an_entry_is_caught():
+    matrix = {name: entry for name, entry in ACCESS_MATRIX.items() if name != "opportunities:detail"}
+    assert missing_entries(matrix) == ["opportunities:detail"]
+
+
+def test_every_url_pattern_has_an_entry_in_the_access_matrix():
+    missing = missing_entries(ACCESS_MATRIX)
     assert not missing, (
         "URL patterns without an entry in tests/security/access_matrix.py (add one dict each, with the "
         f"expected status for every kind of user): {missing}"
