@@ -1,5 +1,5 @@
-"""Sign-in protections: the client's address behind trusted proxies, login throttling (django-axes)
-and the response a locked-out sign-in gets.
+"""Security plumbing: the client's address behind trusted proxies, sign-in throttling (django-axes)
+with the page a locked-out sign-in gets, and the endpoint browsers report CSP violations to.
 
 Throttling rule: after `AXES_FAILURE_LIMIT` failed sign-ins for one username from one address,
 that username is refused from that address for `AXES_COOLOFF_TIME`, even with the right password;
@@ -9,15 +9,19 @@ an admin unlocks it early by deleting the access attempt in admin.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 log = logging.getLogger("crm.security")
 
@@ -81,3 +85,31 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
     form = AuthenticationForm(request, initial={"username": username})
     context = {"form": form, "locked_out_message": message, "next": request.POST.get("next", "")}
     return render(request, "registration/login.html", context, status=429)
+
+
+CSP_REPORT_MAX_BYTES = 16 * 1024
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Where browsers report Content Security Policy violations (the policy's report-uri): logged as
+    warnings so a page the policy breaks in production shows up in the logs. Anyone can post here,
+    so the body is capped and only the fields that locate the violation are logged."""
+    body = request.body[:CSP_REPORT_MAX_BYTES]
+    try:
+        report = json.loads(body or b"{}").get("csp-report", {})
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        report = None
+    if not isinstance(report, dict):
+        return HttpResponse(status=400)
+    log.warning(
+        "CSP violation: %s blocked %s on %s (%s:%s)",
+        str(report.get("violated-directive") or report.get("effective-directive", ""))[:100],
+        str(report.get("blocked-uri", ""))[:300],
+        str(report.get("document-uri", ""))[:300],
+        str(report.get("source-file", ""))[:300],
+        str(report.get("line-number", ""))[:10],
+    )
+    return HttpResponse(status=204)

@@ -290,6 +290,7 @@ CRM_CSP_POLICY = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
+    "report-uri": ["/csp-report/"],  # logged by accounts.security.csp_report
 }
 CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=DEBUG)
 SECURE_CSP = {} if CSP_REPORT_ONLY else CRM_CSP_POLICY

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts.security import csp_report
+
 from . import views
 
 urlpatterns = [
@@ -19,6 +21,7 @@ urlpatterns = [
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("csp-report/", csp_report, name="csp_report"),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("customers/", include("customers.urls")),

@@ -6,6 +6,7 @@ Adding a URL? Add one dict here (the test fails until you do):
         "method": "get" | "post",                 # default "get"
         "args": lambda w: [w.deal.pk],            # URL arguments from the World (default none)
         "data": lambda w: {...},                  # POST body (default empty)
+        "content_type": "application/json",       # optional: the body is sent as JSON
         "expect": SCOPED,                         # status per kind of user (see below)
         "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS),  # optional: text only these see
     }
@@ -70,6 +71,13 @@ ACCESS_MATRIX: dict[str, dict] = {
     "password_reset_complete": {"expect": everyone(200)},
     "set_language": {"method": "post", "data": {"language": "en", "next": "/"}, "expect": everyone(302)},
     "accounts:profile": {"expect": signed_in(200)},
+    # Browsers report policy violations here, signed in or not.
+    "csp_report": {
+        "method": "post",
+        "data": {"csp-report": {"violated-directive": "script-src", "blocked-uri": "inline"}},
+        "content_type": "application/csp-report",
+        "expect": everyone(204),
+    },
     # Leads
     "leads:list": {"expect": signed_in(200), "shows": (lambda w: w.lead.name, SEES_OWNERS_RECORDS)},
     "leads:new": {"expect": signed_in(200)},

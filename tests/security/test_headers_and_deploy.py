@@ -4,6 +4,7 @@ production settings that make `manage.py check --deploy` silent."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -168,3 +169,31 @@ def test_every_report_download_is_never_stored(leader_client, rep, stages):
         assert response.status_code == 200, url
         assert response["Content-Type"].startswith("text/csv"), url
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_a_violation_report_from_the_browser_is_logged(client, caplog):
+    report = {
+        "csp-report": {
+            "document-uri": "https://crm.example.com/reports/",
+            "violated-directive": "style-src-elem",
+            "blocked-uri": "inline",
+            "source-file": "https://crm.example.com/static/vendor/plotly/plotly.min.js",
+            "line-number": 21,
+        }
+    }
+    with caplog.at_level(logging.WARNING, logger="crm.security"):
+        response = client.post(reverse("csp_report"), json.dumps(report), content_type="application/csp-report")
+    assert response.status_code == 204
+    [record] = [r for r in caplog.records if r.name == "crm.security"]
+    assert "style-src-elem blocked inline on https://crm.example.com/reports/" in record.getMessage()
+
+
+def test_a_malformed_violation_report_is_refused_without_an_error(client, caplog):
+    for body in (b"not json", b"[1, 2]", b'{"csp-report": "x"}'):
+        response = client.post(reverse("csp_report"), body, content_type="application/csp-report")
+        assert response.status_code == 400
+    assert client.get(reverse("csp_report")).status_code == 405
+
+
+def test_the_policy_tells_browsers_where_to_report(rep_client):
+    assert "report-uri /csp-report/" in rep_client.get(reverse("home"))["Content-Security-Policy-Report-Only"]
