@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -21,4 +23,7 @@ def client_address(request: HttpRequest) -> str:
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if len(forwarded) < hops:
         return remote
-    return forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:  # not an address: not written by our proxies
+        return remote

@@ -7,10 +7,12 @@ are required and the process refuses to start without them.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     # Ours
     "crm",
     "audit",
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -75,8 +79,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "audit.middleware.ActorMiddleware",
+    "crm.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -93,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "crm.context_processors.crm",
             ],
         },
@@ -132,6 +140,10 @@ REPLICA_READS = env.bool("REPLICA_READS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "accounts.security.LoginThrottleBackend",  # refuses a locked-out username+address first
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -241,15 +253,16 @@ if (
         "CACHE_URL must name a cache shared by all processes (e.g. redis://127.0.0.1:6379/1) when DEBUG is off."
     )
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes logs every sign-in at INFO; failures and lockouts are WARNING and stay.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+    },
 }
 
 # Absolute links in notification emails, e.g. https://crm.example.com
@@ -310,3 +323,59 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.Notification.Kind",
     },
 }
+# --- Security: proxies, HTTPS, sign-in throttling, Content Security Policy ------------------------
+# TRUSTED_PROXY_HOPS (above): the proxies we run in front of the app.
+if TRUSTED_PROXY_HOPS > 0:
+    # Our proxy terminates TLS and says so in X-Forwarded-Proto (it must overwrite a client's value).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HTTPS: on by default in production. HSTS, the redirect and secure cookies follow it; each can be
+# tuned on its own (e.g. SECURE_HSTS_SECONDS=300 while trying HTTPS out).
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+
+# Sign-in throttling (django-axes, attempts kept in the database so every web worker sees them):
+# after AXES_FAILURE_LIMIT failures for a username from an address, that pair is refused for
+# LOGIN_LOCKOUT_MINUTES. Admins unlock early in admin (Axes > Access attempts: delete).
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt during the lockout does not extend it: the block ends as announced.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"
+AXES_VERBOSE = False
+
+# Content Security Policy (Django's own middleware): only our origin's scripts, styles, fonts and
+# images (Bootstrap's icons are data: URIs); no inline script or style except with the per-request
+# nonce. Enforced in production; report-only (violations in the browser console) in development.
+# plotly.js (reports) creates two <style> elements, which no nonce can reach, so the policy allows
+# exactly their contents by hash instead of 'unsafe-inline': an empty sheet it then fills through
+# CSSOM (insertRule, which CSP does not govern) and the map-trace CSS it bundles (maplibre's, for
+# plotly.js 4.1.1). A plotly upgrade that changes them shows up in the browser CSP test.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty "plotly.js-style-global" sheet
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # maplibre-gl's CSS inside plotly.min.js
+]
+CRM_CSP_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE, *PLOTLY_STYLE_HASHES],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "report-uri": ["/csp-report/"],  # logged by accounts.security.csp_report
+}
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=DEBUG)
+SECURE_CSP = {} if CSP_REPORT_ONLY else CRM_CSP_POLICY
+SECURE_CSP_REPORT_ONLY = CRM_CSP_POLICY if CSP_REPORT_ONLY else {}

@@ -1,0 +1,187 @@
+"""Who may reach which URL: one entry per URL name, checked by `test_access_matrix.py`.
+
+Adding a URL? Add one dict here (the test fails until you do):
+
+    "app:name": {
+        "method": "get" | "post",                 # default "get"
+        "args": lambda w: [w.deal.pk],            # URL arguments from the World (default none)
+        "data": lambda w: {...},                  # POST body (default empty)
+        "content_type": "application/json",       # optional: the body is sent as JSON
+        "expect": SCOPED,                         # status per kind of user (see below)
+        "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS),  # optional: text only these see
+    }
+
+The seven kinds of user are the owner rep of every record in the World, a teammate in the same
+team, a rep of another team, the owner's team leader, the other team's leader, an admin, and an
+anonymous visitor. Admin pages (admin.site) and static files are covered by rules in the test.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+ANON = "anonymous"
+OWNER = "owner rep"
+TEAMMATE = "teammate"
+OUTSIDER = "other team's rep"
+LEADER = "own leader"
+OTHER_LEADER = "other leader"
+ADMIN = "admin"
+ROLES = (ANON, OWNER, TEAMMATE, OUTSIDER, LEADER, OTHER_LEADER, ADMIN)
+SIGNED_IN = ROLES[1:]
+SEES_OWNERS_RECORDS = {OWNER, LEADER, ADMIN}
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int) -> dict[str, int]:
+    """Any signed-in user gets `status`; the anonymous visitor is sent to sign in (302)."""
+    return {ANON: 302, **dict.fromkeys(SIGNED_IN, status)}
+
+
+def scoped(status: int) -> dict[str, int]:
+    """A record of the owner rep: the owner, their leader and admins get `status`, everyone else 404."""
+    return {**signed_in(404), **dict.fromkeys(SEES_OWNERS_RECORDS, status)}
+
+
+def only_owner(status: int) -> dict[str, int]:
+    """Personal records (notifications): the owner alone; leaders and admins get 404 too."""
+    return {**signed_in(404), OWNER: status}
+
+
+def _when(hours_ago: int = 1) -> str:
+    return timezone.localtime(timezone.now() - timezone.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _follow_up(w) -> dict:
+    return {"kind": "call", "occurred_at": _when(), "summary": "Called about the quote"}
+
+
+ACCESS_MATRIX: dict[str, dict] = {
+    # Frame, sign-in and password reset
+    "home": {"expect": signed_in(200)},
+    "login": {"expect": everyone(200)},
+    "logout": {"method": "post", "expect": everyone(302)},
+    "password_reset": {"expect": everyone(200)},
+    "password_reset_done": {"expect": everyone(200)},
+    # A valid link redirects to the set-password form whoever follows it: the token is the credential.
+    "password_reset_confirm": {"args": lambda w: [w.reset_uid, w.reset_token], "expect": everyone(302)},
+    "password_reset_complete": {"expect": everyone(200)},
+    "set_language": {"method": "post", "data": {"language": "en", "next": "/"}, "expect": everyone(302)},
+    "accounts:profile": {"expect": signed_in(200)},
+    # Browsers report policy violations here, signed in or not.
+    "csp_report": {
+        "method": "post",
+        "data": {"csp-report": {"violated-directive": "script-src", "blocked-uri": "inline"}},
+        "content_type": "application/csp-report",
+        "expect": everyone(204),
+    },
+    # Leads
+    "leads:list": {"expect": signed_in(200), "shows": (lambda w: w.lead.name, SEES_OWNERS_RECORDS)},
+    "leads:new": {"expect": signed_in(200)},
+    "leads:detail": {"args": lambda w: [w.lead.pk], "expect": scoped(200)},
+    "leads:edit": {"args": lambda w: [w.lead.pk], "expect": scoped(200)},
+    "leads:log_follow_up": {"method": "post", "args": lambda w: [w.lead.pk], "data": _follow_up, "expect": scoped(302)},
+    "leads:convert": {"args": lambda w: [w.lead.pk], "expect": scoped(200)},
+    "leads:convert_as_won": {
+        "method": "post",
+        "args": lambda w: [w.lead.pk],
+        "data": {"amount": "50000", "name": "Quick win"},
+        "expect": scoped(302),
+    },
+    "leads:disqualify": {
+        "method": "post",
+        "args": lambda w: [w.lead.pk],
+        "data": {"reason": "No budget this year"},
+        "expect": scoped(302),
+    },
+    # Opportunities
+    "opportunities:list": {"expect": signed_in(200), "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS)},
+    "opportunities:export": {"expect": signed_in(200), "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS)},
+    "opportunities:board": {"expect": signed_in(200), "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS)},
+    "opportunities:new_for_customer": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+    "opportunities:detail": {"args": lambda w: [w.deal.pk], "expect": scoped(200)},
+    "opportunities:edit": {"args": lambda w: [w.deal.pk], "expect": scoped(200)},
+    "opportunities:move": {"args": lambda w: [w.deal.pk], "expect": scoped(200)},
+    "opportunities:log_follow_up": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": _follow_up,
+        "expect": scoped(302),
+    },
+    "opportunities:add_objection": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": {"kind": "price", "description": "Too expensive"},
+        "expect": scoped(302),
+    },
+    "opportunities:resolve_objection": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk, w.objection.pk],
+        "data": {"response": "Discount agreed"},
+        "expect": scoped(302),
+    },
+    "opportunities:add_contact": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": {"name": "Wang Fang", "buying_role": "influencer", "attitude": "neutral"},
+        "expect": scoped(302),
+    },
+    "opportunities:update_contact": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk, w.contact.pk],
+        "data": {"buying_role": "decision_maker", "attitude": "supporter"},
+        "expect": scoped(302),
+    },
+    "opportunities:follow_on": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": {"kind": "upsell", "name": "More seats", "amount": "10000"},
+        "expect": scoped(302),
+    },
+    # Customers
+    "customers:list": {"expect": signed_in(200), "shows": (lambda w: w.customer.name, SEES_OWNERS_RECORDS)},
+    "customers:detail": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+    # Reports: every signed-in user gets them, each within their own scope.
+    "reports:overview": {"expect": signed_in(200)},
+    "reports:funnel": {"expect": signed_in(200)},
+    "reports:forecast": {"expect": signed_in(200)},
+    "reports:conversion": {"expect": signed_in(200)},
+    "reports:winloss": {"expect": signed_in(200)},
+    "reports:team": {"expect": signed_in(200)},
+    "reports:quality": {"expect": signed_in(200)},
+    # Notifications and approvals
+    "notifications:list": {"expect": signed_in(200), "shows": (lambda w: w.notification.title, {OWNER})},
+    "notifications:open": {"args": lambda w: [w.notification.pk], "expect": only_owner(302)},
+    "notifications:mark_read": {"method": "post", "args": lambda w: [w.notification.pk], "expect": only_owner(302)},
+    "notifications:mark_all_read": {"method": "post", "expect": signed_in(302)},
+    # Those who see the deal reach the approval; only the leader or an admin decides it (the rep
+    # who asked gets 403) and only the rep who asked or an admin withdraws it (the leader gets 403).
+    "notifications:decide_approval": {
+        "method": "post",
+        "args": lambda w: [w.approval.pk],
+        "data": {"decision": "reject", "comment": "Not this quarter"},
+        "expect": {**scoped(302), OWNER: 403},
+    },
+    "notifications:withdraw_approval": {
+        "method": "post",
+        "args": lambda w: [w.approval.pk],
+        "expect": {**scoped(302), LEADER: 403},
+    },
+    "notifications:request_approval": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": lambda w: {"stage": w.stages[3].pk},
+        "expect": scoped(302),
+    },
+    # Public web-to-lead intake
+    "intake:form": {"expect": everyone(200)},
+    "intake:thanks": {"expect": everyone(200)},
+    "intake:submit": {
+        "method": "post",
+        "data": {"name": "Li Lei", "company": "Acme", "email": "li@acme.example"},
+        "expect": everyone(201),
+    },
+}

@@ -1,0 +1,237 @@
+"""Every URL of the project has an entry in the access matrix, and each kind of user gets exactly
+the status the matrix says, with real records; a refused request changes nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from notifications.models import Notification
+from opportunities.models import ApprovalRequest, Objection
+from tests.conftest import client_for
+from tests.factories import ContactFactory, CustomerFactory, LeadFactory, OpportunityFactory
+
+from .access_matrix import (
+    ACCESS_MATRIX,
+    ADMIN,
+    ANON,
+    LEADER,
+    OTHER_LEADER,
+    OUTSIDER,
+    OWNER,
+    ROLES,
+    TEAMMATE,
+)
+
+OUR_APPS = ("accounts", "customers", "leads", "opportunities", "notifications")
+
+
+def url_patterns(patterns=None, namespace: str | None = None, prefix: str = ""):
+    """(name, route) for every pattern of the project, walking included URLconfs recursively."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            ns = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from url_patterns(pattern.url_patterns, ns, route)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield name, route
+
+
+def covered_by_rule(name: str | None, route: str) -> bool:
+    """Admin pages (tested by the admin rule below) and static files (served before any view)."""
+    return route.startswith("admin/") or route.startswith(settings.STATIC_URL.lstrip("/"))
+
+
+def missing_entries(matrix: dict) -> list[str]:
+    return [
+        name or route
+        for name, route in url_patterns()
+        if not covered_by_rule(name, route) and (name is None or name not in matrix)
+    ]
+
+
+def test_a_url_without_an_entry_is_caught():
+    matrix = {name: entry for name, entry in ACCESS_MATRIX.items() if name != "opportunities:detail"}
+    assert missing_entries(matrix) == ["opportunities:detail"]
+
+
+def test_every_url_pattern_has_an_entry_in_the_access_matrix():
+    missing = missing_entries(ACCESS_MATRIX)
+    assert not missing, (
+        "URL patterns without an entry in tests/security/access_matrix.py (add one dict each, with the "
+        f"expected status for every kind of user): {missing}"
+    )
+
+
+def test_the_matrix_names_only_urls_that_exist_and_every_kind_of_user():
+    names = {name for name, _ in url_patterns()}
+    assert set(ACCESS_MATRIX) <= names, set(ACCESS_MATRIX) - names
+    for name, entry in ACCESS_MATRIX.items():
+        assert set(entry["expect"]) == set(ROLES), name
+
+
+@dataclass
+class World:
+    users: dict
+    stages: dict
+    customer: object
+    contact: object
+    deal: object
+    objection: object
+    approval: object
+    lead: object
+    notification: object
+
+    @property
+    def reset_uid(self) -> str:
+        return urlsafe_base64_encode(force_bytes(self.users[OWNER].pk))
+
+    @property
+    def reset_token(self) -> str:
+        owner = self.users[OWNER]
+        owner.refresh_from_db()
+        return default_token_generator.make_token(owner)
+
+
+@pytest.fixture
+def world(rep, teammate, outsider, leader, other_leader, admin_user, stages) -> World:
+    """One record of each kind, all owned by `rep`, with a pending approval and a notification."""
+    customer = CustomerFactory(owner=rep, name="Owner Customer Co")
+    contact = ContactFactory(customer=customer, buying_role="decision_maker")
+    deal = OpportunityFactory(
+        owner=rep,
+        customer=customer,
+        primary_contact=contact,
+        stage=stages[2],
+        amount=Decimal("2000000"),
+        name="Owner Deal",
+    )
+    deal.contacts.add(contact)
+    objection = Objection.objects.create(opportunity=deal, kind="price", description="Too dear", created_by=rep)
+    approval = ApprovalRequest.objects.create(opportunity=deal, stage=stages[3], amount=deal.amount, requested_by=rep)
+    lead = LeadFactory(owner=rep, name="Owner Lead", qualified=True)
+    notification = Notification.objects.create(
+        recipient=rep, kind=Notification.Kind.OTHER, title="Owner Notice", url="/", dedup_key="matrix:1"
+    )
+    users = {
+        OWNER: rep,
+        TEAMMATE: teammate,
+        OUTSIDER: outsider,
+        LEADER: leader,
+        OTHER_LEADER: other_leader,
+        ADMIN: admin_user,
+    }
+    return World(
+        users=users,
+        stages=stages,
+        customer=customer,
+        contact=contact,
+        deal=deal,
+        objection=objection,
+        approval=approval,
+        lead=lead,
+        notification=notification,
+    )
+
+
+def snapshot() -> dict:
+    """Every row of our apps' tables (the World is small), to prove a refused request changed nothing."""
+    rows = {}
+    for label in OUR_APPS:
+        for model in apps.get_app_config(label).get_models():
+            rows[model._meta.label] = list(model.objects.order_by("pk").values())
+    for row in rows["accounts.User"]:
+        row.pop("last_login")
+    return rows
+
+
+def body_of(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ACCESS_MATRIX))
+def test_each_kind_of_user_gets_the_status_the_matrix_says(name, world):
+    entry = ACCESS_MATRIX[name]
+    # Sign everyone in first: a sign-in moves last_login, which a password reset token depends on.
+    clients = {ANON: Client(), **{role: client_for(user) for role, user in world.users.items()}}
+    args = entry.get("args", lambda w: [])(world)
+    url = reverse(name, args=args)
+    data = entry.get("data", {})
+    data = data(world) if callable(data) else data
+    method = entry.get("method", "get")
+    got, wrong = {}, []
+    for role in ROLES:
+        cache.clear()  # the intake's rate limit counts per address, and every client has the same one
+        with transaction.atomic():
+            before = snapshot()
+            if "content_type" in entry:
+                payload = json.dumps(data)
+                response = getattr(clients[role], method)(url, payload, content_type=entry["content_type"])
+            else:
+                response = getattr(clients[role], method)(url, data)
+            got[role] = response.status_code
+            body = body_of(response)
+            if response.status_code in (403, 404, 405) or (
+                role == ANON and response.status_code == 302 and "login" in response.get("Location", "")
+            ):
+                if snapshot() != before:
+                    wrong.append(f"{role}: refused with {response.status_code} but the database changed")
+            if role != ANON and response.status_code == 200 and not name.startswith("intake:"):
+                if "no-store" not in response.get("Cache-Control", ""):
+                    wrong.append(f"{role}: signed-in response without Cache-Control: no-store")
+            if "shows" in entry and response.status_code == 200:
+                text, seers = entry["shows"]
+                if (text(world) in body) != (role in seers):
+                    wrong.append(f"{role}: {'missing' if role in seers else 'shown'} {text(world)!r}")
+            transaction.set_rollback(True)
+    mismatches = {role: (entry["expect"][role], got[role]) for role in ROLES if entry["expect"][role] != got[role]}
+    assert not mismatches and not wrong, f"{name} ({method.upper()} {url}): expected/got {mismatches} {wrong}"
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in_not_shown_the_page(client, world):
+    response = client.get(reverse("opportunities:detail", args=[world.deal.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+ADMIN_EXPECT = {ANON: 302, OWNER: 302, TEAMMATE: 302, OUTSIDER: 302, LEADER: 302, OTHER_LEADER: 302, ADMIN: 200}
+
+
+@pytest.mark.django_db
+def test_admin_pages_are_for_admins_only(world):
+    """The admin rule: every registered model's list and the index, for admins only; everyone else
+    is sent to sign in (the admin's sign-in refuses non-staff)."""
+    urls = [reverse("admin:index")] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist") for model in admin.site._registry
+    ]
+    clients = {ANON: Client(), **{role: client_for(user) for role, user in world.users.items()}}
+    wrong = []
+    for url in urls:
+        for role in ROLES:
+            response = clients[role].get(url)
+            if response.status_code != ADMIN_EXPECT[role]:
+                wrong.append((url, role, response.status_code))
+            elif response.status_code == 302 and not response["Location"].startswith(
+                (reverse("admin:login"), reverse("login"))
+            ):
+                wrong.append((url, role, response["Location"]))
+    assert not wrong

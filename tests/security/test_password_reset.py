@@ -1,0 +1,94 @@
+"""Password reset by email: the sign-in page links to it, the emailed link sets a new password
+once, and an unknown address gets the same answer and no email."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def ask_for_reset(client, email: str):
+    return client.post(reverse("password_reset"), {"email": email})
+
+
+def test_the_sign_in_page_links_to_the_password_reset(client):
+    html = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("password_reset")}"' in html
+    assert "Forgot your password?" in html
+
+
+def test_the_emailed_link_sets_a_new_password_once(client, rep):
+    response = ask_for_reset(client, rep.email)
+    assert response.status_code == 302 and response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [rep.email]
+    assert message.subject == "Reset your Sales CRM password"
+    assert rep.username in message.body
+    link = re.search(r"https?://testserver(/password-reset/\S+/\S+/)", message.body).group(1)
+
+    response = client.get(link)  # Django swaps the token for a session-bound URL
+    assert response.status_code == 302
+    form_url = response["Location"]
+    assert 'id="id_new_password1"' in client.get(form_url).content.decode()
+    response = client.post(
+        form_url, {"new_password1": "Fresh-Horse-42-battery", "new_password2": "Fresh-Horse-42-battery"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("password_reset_complete")
+    rep.refresh_from_db()
+    assert rep.check_password("Fresh-Horse-42-battery")
+
+    assert (
+        client.post(reverse("login"), {"username": rep.username, "password": "Fresh-Horse-42-battery"}).status_code
+        == 302
+    )
+    assert client.session[SESSION_KEY] == str(rep.pk)
+
+    reused = client.get(link, follow=True)
+    assert 'id="invalid-reset-link"' in reused.content.decode()
+
+
+def test_mismatched_new_passwords_change_nothing(client, rep):
+    ask_for_reset(client, rep.email)
+    link = re.search(r"https?://testserver(/password-reset/\S+/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link)["Location"]
+    response = client.post(form_url, {"new_password1": "Fresh-Horse-42-battery", "new_password2": "other-Horse-43"})
+    assert response.status_code == 200
+    assert "The two password fields didn’t match." in response.content.decode()
+    rep.refresh_from_db()
+    assert rep.check_password("pw-12345-secret")
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_email(client, rep):
+    known = ask_for_reset(client, rep.email)
+    mail.outbox.clear()
+    unknown = ask_for_reset(client, "nobody@example.com")
+    assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+    assert mail.outbox == []
+    assert client.get(unknown["Location"]).content.decode().count("If an active account uses the address") == 1
+
+
+def test_a_deactivated_account_gets_no_email(client, rep):
+    rep.is_active = False
+    rep.save(update_fields=["is_active"])
+    assert ask_for_reset(client, rep.email).status_code == 302
+    assert mail.outbox == []
+
+
+def test_a_forged_link_is_refused(client, rep):
+    response = client.get(reverse("password_reset_confirm", args=["MQ", "abc-123"]))
+    assert response.status_code == 200
+    assert 'id="invalid-reset-link"' in response.content.decode()
+
+
+def test_the_reset_pages_render_in_chinese(client):
+    for name in ("password_reset", "password_reset_done", "password_reset_complete"):
+        response = client.get(reverse(name), headers={"accept-language": "zh-hans"})
+        assert response.status_code == 200
+        assert 'lang="zh-hans"' in response.content.decode()
