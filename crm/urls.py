@@ -18,5 +18,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("intake/", include("leads.intake_urls")),
     path("profile/", include("accounts.urls")),
+    path("files/", include("attachments.urls")),
+    path("recycle-bin/", include("recyclebin.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
+from crm.softdelete import move_to_bin_response
 from opportunities.forms import EditConflict, FollowUpForm
 from opportunities.views.common import is_htmx
 
@@ -198,3 +199,9 @@ def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Lead disqualified."))
             return redirect(lead)
     return render_detail(request, lead, disqualify_form=form)
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_lead_for(request.user, pk)
+    return move_to_bin_response(request, lead, reverse("leads:list"), back=lead.get_absolute_url())

@@ -18,4 +18,6 @@ urlpatterns = [
     path("<int:pk>/contacts/", views.add_contact, name="add_contact"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.update_contact, name="update_contact"),
     path("<int:pk>/follow-on/", views.follow_on, name="follow_on"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("follow-ups/<int:activity_pk>/delete/", views.delete_follow_up, name="delete_follow_up"),
 ]

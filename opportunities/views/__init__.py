@@ -2,6 +2,7 @@
 
 from .board import board, move
 from .common import get_opportunity_for
+from .deletion import delete, delete_follow_up
 from .detail import (
     OpportunityEditView,
     add_contact,
@@ -21,6 +22,8 @@ __all__ = [
     "add_contact",
     "add_objection",
     "board",
+    "delete",
+    "delete_follow_up",
     "detail",
     "export_csv",
     "follow_on",
