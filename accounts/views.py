@@ -7,7 +7,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language
 
 from .forms import ProfileForm
 
@@ -23,3 +25,20 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your settings are saved."))
         return response
     return render(request, "accounts/profile.html", {"form": form})
+
+
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switch: Django's `set_language`, and for a signed-in user the choice
+    is kept on their profile too, so notifications and email follow it."""
+    response = set_language(request)
+    code = request.POST.get("language", "") if request.method == "POST" else ""
+    user = request.user
+    if (
+        user.is_authenticated
+        and code in dict(settings.LANGUAGES)
+        and check_for_language(code)
+        and user.language != code
+    ):
+        user.language = code
+        user.save(update_fields=["language"])
+    return response

@@ -191,14 +191,14 @@ def create_org(extra_reps: int = 0) -> Org:
     number = 7
     while extra_reps > 0:
         t = len(teams) + 1
-        leader = _user(f"leader{t}", "主管", str(t), password)
+        leader = _user(f"leader{t}", str(t), "主管", password)
         team, _ = Team.objects.update_or_create(name=f"销售{t}部", defaults={"leader": leader})
         leader.team = team
         leader.save(update_fields=["team"])
         teams.append(team)
         leaders.append(leader)
         for _ in range(min(8, extra_reps)):
-            reps.append(_user(f"rep{number}", "销售", str(number), password, team=team))
+            reps.append(_user(f"rep{number}", str(number), "销售", password, team=team))
             number += 1
             extra_reps -= 1
     return Org(admin=admin, leaders=leaders, reps=reps, teams=teams, stages={s.order: s for s in Stage.objects.all()})

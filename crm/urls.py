@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.i18n import set_language
+from django.views.generic import RedirectView
+
+from accounts.views import switch_language
 
 from . import views
 
@@ -10,7 +13,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", login_not_required(switch_language), name="set_language"),
+    # Browsers ask for /favicon.ico on every page whatever the <link> says.
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.ico"), permanent=True))),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("customers/", include("customers.urls")),

@@ -54,6 +54,8 @@ class LeadListView(FilterView):
             self.object_list = self.filterset.qs
             if not self.filterset.form.cleaned_data.get("sort"):
                 self.object_list = self.object_list.order_by("-created_at", "-pk")
+            else:
+                self.object_list = self.object_list.order_by(*self.object_list.query.order_by, "-pk")
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list, now=timezone.now())
         return self.render_to_response(context)
 

@@ -51,6 +51,15 @@ class ReportView(View):
         filterset = ReportFilter(
             data, request=request, queryset=Opportunity.objects.none(), show_period=self.show_period
         )
+        if not filterset.form.is_valid():
+            # An unknown value is ignored; the filter bar must then show what is applied (the
+            # default), not the first option of the list.
+            for name in filterset.form.errors:
+                data.pop(name, None)
+            data.setdefault("period", self.default_period)
+            filterset = ReportFilter(
+                data, request=request, queryset=Opportunity.objects.none(), show_period=self.show_period
+            )
         period_key = filterset.value("period") if self.show_period else None
         period = resolve_period(period_key or self.default_period)
         scope = build_scope(request.user, filterset, period)

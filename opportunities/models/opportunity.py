@@ -520,6 +520,10 @@ class Opportunity(TracksHistory, SoftDeletable):
                 deal.loss_reason = loss_reason or deal.loss_reason
             else:
                 deal.loss_reason = None
+            if not stage.is_open and note.strip():
+                # What the rep writes when closing (the Lost dialog's review notes) is the deal's
+                # review: one place, shown on the review card.
+                deal.review_notes = f"{deal.review_notes}\n\n{note.strip()}" if deal.review_notes else note.strip()
             deal.version += 1
             deal.save(
                 update_fields=[
@@ -528,6 +532,7 @@ class Opportunity(TracksHistory, SoftDeletable):
                     "stage_entered_at",
                     "closed_at",
                     "loss_reason",
+                    "review_notes",
                     "version",
                     "updated_at",
                 ]

@@ -94,12 +94,16 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if form.log_if_valid(by=request.user, opportunity=deal):
         if is_htmx(request):
             now = timezone.now()
+            _path, following = stage_path(deal, active_stages())
             return render(
                 request,
                 "opportunities/_follow_up_logged.html",
                 {
                     "deal": deal,
                     "now": now,
+                    # The follow-up may have met the next stage's requirement: refresh that box too.
+                    "next_stage": following,
+                    "next_requirements": deal.requirements_for(following, by=request.user) if following else [],
                     "timeline": timeline_for(deal),
                     "follow_up_form": FollowUpForm(initial={"occurred_at": now}),
                     "saved": True,
