@@ -14,7 +14,7 @@ from accounts.models import User
 from opportunities.models import Opportunity
 from reports import charts
 from tests.conftest import client_for
-from tests.factories import ActivityFactory, LeadFactory, OpportunityFactory, UserFactory
+from tests.factories import LeadFactory, OpportunityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
