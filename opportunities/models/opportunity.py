@@ -589,6 +589,28 @@ class Opportunity(TracksHistory, SoftDeletable):
         deal.contacts.set(self.contacts.all())
         return deal
 
+    # -- the decision chain ---------------------------------------------------------------
+    @staticmethod
+    def describe_contact(contact) -> str:
+        """How a contact on the decision chain reads in the deal's history."""
+        return f"{contact.name} · {contact.get_buying_role_display()} · {contact.get_attitude_display()}"
+
+    def add_to_decision_chain(self, contact, by: User) -> None:
+        """Put a contact on this deal's decision chain, recorded on the deal's timeline."""
+        from audit.models import FieldChange
+
+        with transaction.atomic(), acting_as(by):
+            self.contacts.add(contact)
+            self.record_event(FieldChange.Action.CHANGED, field="contacts", new=self.describe_contact(contact))
+
+    def record_contact_change(self, before: str, after: str, by: User) -> None:
+        """A contact's buying role or attitude changed: the deal's timeline shows from what to what."""
+        from audit.models import FieldChange
+
+        if before != after:
+            with acting_as(by):
+                self.record_event(FieldChange.Action.CHANGED, field="contacts", old=before, new=after)
+
     # -- recycle bin (see crm.softdelete) -------------------------------------------------
     def deletion_refusal(self, user: User) -> str | None:
         """A closed deal is in the team's won and lost figures: only a leader or admin takes it out."""
