@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -42,3 +43,22 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         user.language = code
         user.save(update_fields=["language"])
     return response
+
+
+class SignInView(auth_views.LoginView):
+    """Signing in switches the app to the language kept on the user's profile."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        code = form.get_user().language
+        if code and code in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                code,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

@@ -290,3 +290,20 @@ def test_the_bin_runs_a_fixed_number_of_queries(rep, teammate, leader, admin_use
     large = [_bin_queries(client_for(u)) for u in users]
     assert small == large
     assert max(large) <= 12, large
+
+
+def test_a_binned_deal_gets_no_stale_or_follow_up_reminders(rep):
+    from notifications.models import Notification
+    from notifications.reminders import scan_follow_ups_due, scan_stale
+
+    long_ago = timezone.now() - timedelta(days=200)
+    deal = OpportunityFactory(
+        owner=rep, stage_entered_at=long_ago, created_at=long_ago, next_follow_up_at=long_ago + timedelta(days=1)
+    )
+    deal.move_to_bin(by=rep)
+    scan_stale()
+    scan_follow_ups_due()
+    assert not Notification.objects.exists()
+    Opportunity.all_objects.get(pk=deal.pk).restore(by=rep.team.leader)
+    scan_stale()
+    assert Notification.objects.filter(recipient=rep).exists()

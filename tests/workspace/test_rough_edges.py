@@ -183,3 +183,10 @@ def test_a_leader_without_deals_is_not_on_their_teams_leaderboard(leader, leader
     OpportunityFactory(owner=leader)
     board = leader_client.get(reverse("reports:team"), {"csv": "leaderboard"}).content.decode("utf-8-sig")
     assert "Lena" in board
+
+
+def test_signing_in_switches_to_the_language_on_the_profile(client):
+    UserFactory(username="eng", language="en")
+    response = client.post(reverse("login"), {"username": "eng", "password": "pw-12345-secret"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "en"
