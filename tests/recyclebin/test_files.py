@@ -165,3 +165,18 @@ def test_the_deal_page_with_files_runs_a_fixed_number_of_queries(rep, rep_client
     for i in range(5):
         _upload(rep_client, deal, name=f"quote {i}.pdf")
     assert count() == small
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_files_and_the_bin(client, rep):
+    deal = OpportunityFactory(owner=rep)
+    _upload(client_for(rep), deal)
+    attachment = Attachment.objects.get()
+    for url in (
+        reverse("attachments:download", args=[attachment.pk]),
+        reverse("recyclebin:list"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    response = client.post(reverse("attachments:delete", args=[attachment.pk]))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert Attachment.objects.filter(pk=attachment.pk).exists()
