@@ -112,6 +112,7 @@ class SoftDeletable(models.Model):
             model.all_objects.filter(pk=self.pk).update(deleted_at=now, deleted_by=by)
             self.deleted_at, self.deleted_by = now, by
             record_bin_event(self, "deleted", at=now)
+            self.bin_changed()
 
     def restore(self, by: User) -> None:
         """Bring a binned record back where it was (leader or admin, within the retention period)."""
@@ -132,6 +133,7 @@ class SoftDeletable(models.Model):
             model.all_objects.filter(pk=self.pk).update(deleted_at=None, deleted_by=None)
             self.deleted_at, self.deleted_by = None, None
             record_bin_event(self, "restored")
+            self.bin_changed()
 
     def purge(self) -> str:
         """Erase a binned record for good: "erased" or, when the row must stay, "anonymised".
@@ -154,6 +156,9 @@ class SoftDeletable(models.Model):
             cleared = {name: "" for name in self.purge_clears}
             model.all_objects.filter(pk=self.pk).update(purged_at=now, **cleared)
         return "anonymised"
+
+    def bin_changed(self) -> None:
+        """Hook, inside the transaction of a delete or restore: bring derived figures up to date."""
 
     def before_purge(self) -> None:
         """Hook: erase what hangs off the record and is not history (files in storage...)."""

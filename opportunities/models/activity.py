@@ -103,6 +103,16 @@ class Activity(SoftDeletable):
         record = self.opportunity if self.opportunity_id else self.lead
         return record.owner_id if record else None
 
+    def bin_changed(self) -> None:
+        """A deleted follow-up no longer counts as activity (the stale scan must see the deal idle
+        again); a restored one counts again. The version moves so open edit forms notice."""
+        record = self.opportunity if self.opportunity_id else self.lead
+        model = type(record)
+        model.all_objects.select_for_update().filter(pk=record.pk).values("pk").first()
+        siblings = Activity.objects.filter(**({"opportunity": record} if self.opportunity_id else {"lead": record}))
+        latest = siblings.aggregate(latest=models.Max("occurred_at"))["latest"]
+        model.all_objects.filter(pk=record.pk).update(last_activity_at=latest, version=F("version") + 1)
+
     def restore_refusal(self) -> str | None:
         record = (
             type(self).all_objects.filter(pk=self.pk).values("opportunity__deleted_at", "lead__deleted_at").first()

@@ -307,3 +307,14 @@ def test_a_binned_deal_gets_no_stale_or_follow_up_reminders(rep):
     Opportunity.all_objects.get(pk=deal.pk).restore(by=rep.team.leader)
     scan_stale()
     assert Notification.objects.filter(recipient=rep).exists()
+
+
+def test_a_deleted_follow_up_no_longer_counts_as_activity(rep, leader):
+    deal = OpportunityFactory(owner=rep)
+    earlier = ActivityFactory(opportunity=deal, occurred_at=timezone.now() - timedelta(days=40))
+    latest = ActivityFactory(opportunity=deal, occurred_at=timezone.now() - timedelta(days=1))
+    Opportunity.objects.filter(pk=deal.pk).update(last_activity_at=latest.occurred_at)
+    latest.move_to_bin(by=rep)
+    assert Opportunity.objects.get(pk=deal.pk).last_activity_at == earlier.occurred_at
+    Activity.all_objects.get(pk=latest.pk).restore(by=leader)
+    assert Opportunity.objects.get(pk=deal.pk).last_activity_at == latest.occurred_at
