@@ -318,3 +318,14 @@ def test_a_deleted_follow_up_no_longer_counts_as_activity(rep, leader):
     assert Opportunity.objects.get(pk=deal.pk).last_activity_at == earlier.occurred_at
     Activity.all_objects.get(pk=latest.pk).restore(by=leader)
     assert Opportunity.objects.get(pk=deal.pk).last_activity_at == latest.occurred_at
+
+
+def test_the_retention_period_comes_from_settings(rep, rep_client, leader, settings):
+    settings.RECYCLE_BIN_RETENTION_DAYS = 7
+    deal = OpportunityFactory(owner=rep)
+    assert "restore it within 7 days" in rep_client.get(deal.get_absolute_url()).content.decode()
+    with time_machine.travel(timezone.now() - timedelta(days=8)):
+        deal.move_to_bin(by=rep)
+    with pytest.raises(Exception, match="too long ago"):
+        Opportunity.all_objects.get(pk=deal.pk).restore(by=leader)
+    assert purge_expired()["opportunities.Opportunity"] == 1
