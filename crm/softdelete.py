@@ -248,8 +248,41 @@ class MoveToBinAdmin:
     """Mix into a ModelAdmin: deleting (one record or the bulk action) moves to the recycle bin.
 
     The confirmation lists only the records themselves: nothing cascades and nothing protected
-    blocks, since nothing is erased.
+    blocks, since nothing is erased. The list reads `all_objects` with a "recycle bin" filter
+    (live records by default) and a bulk "restore" action.
     """
+
+    def get_queryset(self, request):
+        # Purged tombstones never show; pickers (autocomplete) offer live records only.
+        qs = self.model.all_objects.filter(purged_at__isnull=True)
+        if request.path.rstrip("/").endswith("autocomplete"):
+            qs = qs.filter(deleted_at__isnull=True)
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
+
+    def get_list_filter(self, request):
+        return (RecycleBinFilter, *super().get_list_filter(request))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions["restore_from_bin"] = (
+            MoveToBinAdmin.restore_from_bin,
+            "restore_from_bin",
+            gettext("Restore selected from the recycle bin"),
+        )
+        return actions
+
+    def restore_from_bin(self, request, queryset) -> None:
+        from django.contrib import messages
+
+        restored = 0
+        for obj in queryset.filter(deleted_at__isnull=False, purged_at__isnull=True):
+            try:
+                obj.restore(by=request.user)
+                restored += 1
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, f"{obj}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.WARNING)
+        self.message_user(request, gettext("%(n)d record(s) restored.") % {"n": restored})
 
     def get_deleted_objects(self, objs, request):
         objs = list(objs)
@@ -266,3 +299,26 @@ class MoveToBinAdmin:
     def delete_queryset(self, request, queryset) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+def _recycle_bin_filter():
+    from django.contrib import admin
+
+    class RecycleBinFilter(admin.SimpleListFilter):
+        title = _("recycle bin")
+        parameter_name = "bin"
+
+        def lookups(self, request, model_admin):
+            return [("in", _("In the recycle bin")), ("all", _("All, with the recycle bin"))]
+
+        def queryset(self, request, queryset):
+            if self.value() == "in":
+                return queryset.filter(deleted_at__isnull=False, purged_at__isnull=True)
+            if self.value() == "all":
+                return queryset.filter(purged_at__isnull=True)
+            return queryset.filter(deleted_at__isnull=True)
+
+    return RecycleBinFilter
+
+
+RecycleBinFilter = _recycle_bin_filter()

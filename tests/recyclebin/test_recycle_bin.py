@@ -329,3 +329,17 @@ def test_the_retention_period_comes_from_settings(rep, rep_client, leader, setti
     with pytest.raises(Exception, match="too long ago"):
         Opportunity.all_objects.get(pk=deal.pk).restore(by=leader)
     assert purge_expired()["opportunities.Opportunity"] == 1
+
+
+def test_the_admin_lists_the_bin_on_request_and_restores_from_it(admin_client_, rep):
+    live = OpportunityFactory(owner=rep, name="Live one")
+    binned = OpportunityFactory(owner=rep, name="Binned one")
+    binned.move_to_bin(by=rep)
+    url = reverse("admin:opportunities_opportunity_changelist")
+    default = admin_client_.get(url).content.decode()
+    assert "Live one" in default and "Binned one" not in default
+    in_bin = admin_client_.get(url, {"bin": "in"}).content.decode()
+    assert "Binned one" in in_bin and "Live one" not in in_bin
+    admin_client_.post(url + "?bin=in", {"action": "restore_from_bin", "_selected_action": [binned.pk]})
+    assert Opportunity.objects.filter(pk__in=[live.pk, binned.pk]).count() == 2
+    assert _events(binned, FieldChange.Action.RESTORED).exists()
