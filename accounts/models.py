@@ -37,6 +37,31 @@ class Team(models.Model):
         return self.name
 
 
+def _is_cjk(text: str) -> bool:
+    return any(
+        "\u4e00" <= ch <= "\u9fff"  # CJK unified ideographs
+        or "\u3400" <= ch <= "\u4dbf"  # extension A
+        or "\u3040" <= ch <= "\u30ff"  # kana
+        or "\uac00" <= ch <= "\ud7af"  # hangul
+        for ch in text
+    )
+
+
+def format_person_name(first: str | None, last: str | None, username: str | None = "") -> str:
+    """A person's name in their own convention: family name first and no space when the name
+    is Chinese (Japanese, Korean), given name first otherwise; the username when no name is set.
+
+    `first_name` holds the given name (伟) and `last_name` the family name (王), as Django's
+    fields are meant.
+    """
+    first, last = (first or "").strip(), (last or "").strip()
+    if not first and not last:
+        return username or ""
+    if _is_cjk(first) or _is_cjk(last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
 class User(AbstractUser):
     team = models.ForeignKey(
         Team,
@@ -53,7 +78,16 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """How the product writes this person's name, everywhere (header, owner fields, report
+        axes, CSVs): 王伟 for a Chinese name, "Wei Wang" for a Western one."""
+        return format_person_name(self.first_name, self.last_name, self.username)
+
+    def get_full_name(self) -> str:
+        return format_person_name(self.first_name, self.last_name, "")
 
     @property
     def is_admin(self) -> bool:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language
 
 from .forms import ProfileForm
 
@@ -23,3 +26,39 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your settings are saved."))
         return response
     return render(request, "accounts/profile.html", {"form": form})
+
+
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switch: Django's `set_language`, and for a signed-in user the choice
+    is kept on their profile too, so notifications and email follow it."""
+    response = set_language(request)
+    code = request.POST.get("language", "") if request.method == "POST" else ""
+    user = request.user
+    if (
+        user.is_authenticated
+        and code in dict(settings.LANGUAGES)
+        and check_for_language(code)
+        and user.language != code
+    ):
+        user.language = code
+        user.save(update_fields=["language"])
+    return response
+
+
+class SignInView(auth_views.LoginView):
+    """Signing in switches the app to the language kept on the user's profile."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        code = form.get_user().language
+        if code and code in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                code,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

@@ -26,4 +26,8 @@ def _nav() -> list[dict]:
 
 
 def crm(request) -> dict:
-    return {"nav_items": _nav(), "CRM_CURRENCY": settings.CRM_CURRENCY}
+    return {
+        "nav_items": _nav(),
+        "CRM_CURRENCY": settings.CRM_CURRENCY,
+        "RECYCLE_BIN_RETENTION_DAYS": settings.RECYCLE_BIN_RETENTION_DAYS,
+    }

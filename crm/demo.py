@@ -197,7 +197,7 @@ def create_org(extra_reps: int = 0) -> Org:
             director = director or _user("director", "总监", "", password)
             leader = director
         else:
-            leader = _user(f"leader{t}", "主管", str(t), password)
+            leader = _user(f"leader{t}", str(t), "主管", password)
         team, _ = Team.objects.update_or_create(name=f"销售{t}部", defaults={"leader": leader})
         if leader is not director:
             leader.team = team
@@ -206,7 +206,7 @@ def create_org(extra_reps: int = 0) -> Org:
         if leader not in leaders:
             leaders.append(leader)
         for _ in range(min(8, extra_reps)):
-            reps.append(_user(f"rep{number}", "销售", str(number), password, team=team))
+            reps.append(_user(f"rep{number}", str(number), "销售", password, team=team))
             number += 1
             extra_reps -= 1
     return Org(admin=admin, leaders=leaders, reps=reps, teams=teams, stages={s.order: s for s in Stage.objects.all()})

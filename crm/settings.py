@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "api",
+    "attachments",
+    "recyclebin",
 ]
 
 MIDDLEWARE = [
@@ -183,8 +185,14 @@ try:
     STATICFILES_DIRS.append(("vendor/plotly", Path(plotly.__file__).parent / "package_data"))
 except ImportError:  # pragma: no cover - plotly is a hard requirement; this keeps manage.py usable mid-install
     pass
+# Uploaded files (quotes, contracts) go through Django's storage API: local disk under
+# MEDIA_ROOT by default; production may name any django-storages backend (e.g.
+# storages.backends.s3.S3Storage, configured by that backend's own settings). Files are served
+# only by the app's download view, which checks access, so MEDIA_URL is never exposed.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_URL = "/media/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -281,6 +289,32 @@ if TRUSTED_PROXY_HOPS < 0:
 INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
 INTAKE_RATE_WINDOW = env.int("INTAKE_RATE_WINDOW", default=600)
 INTAKE_ALLOWED_ORIGIN = env.str("INTAKE_ALLOWED_ORIGIN", default="*")
+
+# Files on deals and customers: the largest upload and the accepted file types (extensions).
+ATTACHMENT_MAX_SIZE_MB = env.int("ATTACHMENT_MAX_SIZE_MB", default=20)
+ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
+    "ATTACHMENT_ALLOWED_EXTENSIONS",
+    default=[
+        "pdf",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "odt",
+        "ods",
+        "txt",
+        "csv",
+        "png",
+        "jpg",
+        "jpeg",
+        "zip",
+    ],
+)
+
+# Deleted records stay in the recycle bin this many days, then the purge job erases them.
+RECYCLE_BIN_RETENTION_DAYS = env.int("RECYCLE_BIN_RETENTION_DAYS", default=30)
 
 # Reminder scans walk the deals in id ranges of this size (a constant number of queries each).
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=2000)

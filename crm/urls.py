@@ -1,17 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.i18n import set_language
+from django.views.generic import RedirectView
 
 from accounts.security import csp_report
+from accounts.views import SignInView, switch_language
 from api.urls import token_urlpatterns as api_token_urls
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -21,8 +23,10 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("csp-report/", csp_report, name="csp_report"),
+    path("i18n/setlang/", login_not_required(switch_language), name="set_language"),
+    # Browsers ask for /favicon.ico on every page whatever the <link> says.
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.ico"), permanent=True))),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("customers/", include("customers.urls")),
@@ -32,5 +36,7 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("profile/api-tokens/", include((api_token_urls, "api_tokens"))),
     path("api/", include("api.urls")),
+    path("files/", include("attachments.urls")),
+    path("recycle-bin/", include("recyclebin.urls")),
     path("admin/", admin.site.urls),
 ]

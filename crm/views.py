@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 from notifications.models import Notification
-from opportunities.models import Opportunity, Stage
+from opportunities.models import ApprovalRequest, Opportunity, Stage
 from opportunities.models.opportunity import stale_q
 
 LIST_LIMIT = 10
@@ -22,6 +22,15 @@ RANKED_LIMIT = 15
 def end_of_today(now: datetime) -> datetime:
     tomorrow = timezone.localdate(now) + timedelta(days=1)
     return timezone.make_aware(datetime.combine(tomorrow, time.min))
+
+
+def approvals_inbox(user) -> list[ApprovalRequest]:
+    """The requests waiting for this leader's (or admin's) decision, oldest first."""
+    return list(
+        ApprovalRequest.objects.awaiting_decision_by(user)
+        .select_related("stage", "requested_by", "opportunity__stage", "opportunity__customer", "opportunity__owner")
+        .order_by("created_at", "pk")[:LIST_LIMIT]
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -75,5 +84,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "pipeline": open_deals.totals(),
         "notifications": Notification.objects.visible_to(user).unread()[:LIST_LIMIT],
         "show_owner": sees_team and not mine,
+        "approvals": approvals_inbox(user) if sees_team else None,
     }
     return render(request, "home.html", context)

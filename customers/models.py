@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import CustomerType, Industry, Region, ValueTier
 from crm.scoping import owner_scope
+from crm.softdelete import LiveManager, SoftDeletable
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -43,7 +45,7 @@ class CustomerQuerySet(models.QuerySet):
         return self.annotate(won_value=models.Sum("opportunities__amount", filter=won, default=Decimal("0")))
 
 
-class Customer(models.Model):
+class Customer(SoftDeletable):
     name = models.CharField(_("name"), max_length=200)
     customer_type = models.CharField(
         _("customer type"), max_length=20, choices=CustomerType.choices, default=CustomerType.ENTERPRISE
@@ -60,13 +62,31 @@ class Customer(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = CustomerQuerySet.as_manager()
+    objects = LiveManager.from_queryset(CustomerQuerySet)()
+    all_objects = models.Manager.from_queryset(CustomerQuerySet)()
+    purge_clears = ("name", "phone", "website", "address", "notes")
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["name"]
-        indexes = [models.Index(fields=["owner", "name"])]
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="customer_binned_idx"),
+        ]
+
+    def deletion_refusal(self, user: User) -> str | None:
+        """A customer with deals stays: its deals would lose their customer in every list."""
+        count = self.opportunities.count()
+        if count:
+            return gettext("%(n)d deal(s) still belong to this customer: delete or move them first.") % {"n": count}
+        return None
+
+    def before_purge(self) -> None:
+        """A purged customer takes its contacts and files along (its deals are gone already)."""
+        self.contacts(manager="all_objects").all().delete()
+        for attachment in self.attachments(manager="all_objects").all():
+            attachment.purge()
 
     def __str__(self) -> str:
         return self.name
@@ -93,7 +113,7 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
 
-class Contact(models.Model):
+class Contact(SoftDeletable):
     class BuyingRole(models.TextChoices):
         DECISION_MAKER = "decision_maker", _("Decision maker")
         INFLUENCER = "influencer", _("Influencer")
@@ -120,12 +140,25 @@ class Contact(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = ContactQuerySet.as_manager()
+    objects = LiveManager.from_queryset(ContactQuerySet)()
+    all_objects = models.Manager.from_queryset(ContactQuerySet)()
+    purge_clears = ("name", "title", "phone", "email", "notes")
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="contact_binned_idx"),
+        ]
+
+    def bin_owner_id(self) -> int | None:
+        return self.customer.owner_id
+
+    def restore_refusal(self) -> str | None:
+        if Customer.all_objects.filter(pk=self.customer_id, deleted_at__isnull=False).exists():
+            return gettext("Restore its customer first: it is in the recycle bin too.")
+        return None
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer})" if self.customer_id else self.name

@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from crm.softdelete import move_to_bin_response
 from opportunities.models import Activity, Opportunity, Stage
 
 from .filters import CustomerFilter
-from .models import Customer
+from .models import Contact, Customer
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -85,3 +88,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
         },
     )
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_customer_for(request.user, pk)
+    return move_to_bin_response(request, customer, reverse("customers:list"), back=customer.get_absolute_url())
+
+
+@require_POST
+def delete_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.visible_to(request.user).select_related("customer"), pk=pk)
+    return move_to_bin_response(request, contact, f"{contact.customer.get_absolute_url()}#contacts")

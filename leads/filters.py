@@ -57,7 +57,13 @@ class LeadFilter(filters.FilterSet):
         model = Lead
         fields: list[str] = []
 
+    # The order the list has when none is chosen; put in the form so the box shows what is applied.
+    default_sort = "-created"
+
     def __init__(self, data=None, *args, user, **kwargs) -> None:
+        if data is not None and not data.get("sort"):
+            data = data.copy()
+            data["sort"] = self.default_sort
         super().__init__(data, *args, **kwargs)
         self.sees_others = user.is_admin or user.is_leader
         if self.sees_others:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.choices import BilingualName, CustomerType, Industry, Region
 from crm.scoping import owner_scope
+from crm.softdelete import LiveManager, SoftDeletable
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -56,7 +57,7 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-class Lead(models.Model):
+class Lead(SoftDeletable):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         WORKING = "working", _("Working")
@@ -133,7 +134,9 @@ class Lead(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    objects = LeadQuerySet.as_manager()
+    objects = LiveManager.from_queryset(LeadQuerySet)()
+    all_objects = models.Manager.from_queryset(LeadQuerySet)()
+    purge_clears = ("name", "title", "phone", "email", "notes", "need_description", "decision_maker")
 
     class Meta:
         verbose_name = _("lead")
@@ -143,6 +146,7 @@ class Lead(models.Model):
             models.Index(fields=["owner", "status", "-created_at"]),
             models.Index(fields=["team", "status"]),
             models.Index(fields=["owner", "next_follow_up_at"]),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="lead_binned_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/convert/", views.convert, name="convert"),
     path("<int:pk>/convert-as-won/", views.convert_as_won, name="convert_as_won"),
     path("<int:pk>/disqualify/", views.disqualify, name="disqualify"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
+from crm.softdelete import move_to_bin_response
 from opportunities.forms import EditConflict, FollowUpForm
 from opportunities.views.common import is_htmx
 
@@ -53,6 +54,8 @@ class LeadListView(FilterView):
             self.object_list = self.filterset.qs
             if not self.filterset.form.cleaned_data.get("sort"):
                 self.object_list = self.object_list.order_by("-created_at", "-pk")
+            else:
+                self.object_list = self.object_list.order_by(*self.object_list.query.order_by, "-pk")
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list, now=timezone.now())
         return self.render_to_response(context)
 
@@ -198,3 +201,9 @@ def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Lead disqualified."))
             return redirect(lead)
     return render_detail(request, lead, disqualify_form=form)
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_lead_for(request.user, pk)
+    return move_to_bin_response(request, lead, reverse("leads:list"), back=lead.get_absolute_url())

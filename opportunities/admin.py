@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.softdelete import MoveToBinAdmin
+
 from .models import (
     ApprovalRequest,
     Competitor,
@@ -151,7 +153,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(MoveToBinAdmin, admin.ModelAdmin):
     list_display = (
         "name",
         "customer",

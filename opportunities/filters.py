@@ -84,7 +84,13 @@ class OpportunityFilter(filters.FilterSet):
         model = Opportunity
         fields: list[str] = []
 
+    # The order the list has when none is chosen; put in the form so the box shows what is applied.
+    default_sort = "-weighted"
+
     def __init__(self, data=None, *args, user, now=None, stages: list[Stage] | None = None, **kwargs) -> None:
+        if data is not None and "sort" in self.base_filters and not data.get("sort"):
+            data = data.copy()
+            data["sort"] = self.default_sort
         super().__init__(data, *args, **kwargs)
         self.user = user
         self.now = now or timezone.now()

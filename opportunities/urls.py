@@ -23,4 +23,6 @@ urlpatterns = [
     path("approvals/<int:pk>/withdraw/", views.withdraw_approval, name="withdraw_approval"),
     path("<int:pk>/forecast-category/", views.set_forecast_category, name="forecast_category"),
     path("<int:pk>/forecast-judgement/", views.judge_forecast_category, name="forecast_judgement"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("follow-ups/<int:activity_pk>/delete/", views.delete_follow_up, name="delete_follow_up"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import plotly.graph_objects as go
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -82,7 +83,9 @@ def funnel_by_rep_figure(rows: list[dict], stages: list[dict]) -> go.Figure:
 
 def forecast_figure(months: list[dict]) -> go.Figure:
     """Won plus weighted pipeline stacked per month, against the target; best case and commit as markers."""
-    x = [r["month"].strftime("%Y-%m") for r in months]
+    # Month labels written by Django in the page's language (2026年1月 / January 2026) on a
+    # category axis: plotly would otherwise parse dates and name the months in English.
+    x = [date_format(r["month"], "YEAR_MONTH_FORMAT") for r in months]
     fig = go.Figure()
     fig.add_trace(go.Bar(name=_("Won"), x=x, y=[_num(r["won"]) for r in months], marker={"color": PALETTE["won"]}))
     fig.add_trace(
@@ -120,7 +123,7 @@ def forecast_figure(months: list[dict]) -> go.Figure:
             line={"color": PALETTE["target"], "dash": "dash"},
         )
     )
-    return _layout(fig, barmode="stack", yaxis={"tickformat": "~s"})
+    return _layout(fig, barmode="stack", xaxis={"type": "category"}, yaxis={"tickformat": "~s"})
 
 
 def conversion_figure(rows: list[dict]) -> go.Figure:
@@ -208,6 +211,28 @@ def leaderboard_figure(rows: list[dict]) -> go.Figure:
     return _layout(fig, height=max(220, 70 + 32 * len(rows)), xaxis={"tickformat": "~s"})
 
 
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+
+
+def label_positions(xs: list, ys: list) -> list[str]:
+    """A label position per point so that points at (or near) the same place do not print
+    their names on top of each other: each point near an earlier one takes the next position."""
+    span_x = (max(xs) - min(xs)) if xs else 0
+    span_y = (max(ys) - min(ys)) if ys else 0
+    near_x, near_y = max(span_x * 0.08, 0.5), max(span_y * 0.08, 4.0)
+    positions: list[str] = []
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        taken = {
+            positions[j]
+            for j in range(i)
+            if abs(float(xs[j]) - float(x)) <= near_x and abs(float(ys[j]) - float(y)) <= near_y
+        }
+        positions.append(
+            next((p for p in LABEL_POSITIONS if p not in taken), LABEL_POSITIONS[i % len(LABEL_POSITIONS)])
+        )
+    return positions
+
+
 def openers_converters_figure(rows: list[dict]) -> go.Figure:
     """Seed 004: new deals opened (x) against conversion rate (y); the lines are the averages,
     so the quadrants read: strong at both, openers, converters, and those who need help."""
@@ -220,7 +245,7 @@ def openers_converters_figure(rows: list[dict]) -> go.Figure:
             y=ys,
             mode="markers+text",
             text=[r["rep"] for r in points],
-            textposition="top center",
+            textposition=label_positions(xs, ys),
             marker={"size": 12, "color": PALETTE["weighted"]},
             hovertemplate="%{text}: %{x} · %{y} %<extra></extra>",
         )

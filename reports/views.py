@@ -58,6 +58,20 @@ class ReportView(View):
         filterset = ReportFilter(
             data, request=request, queryset=Opportunity.objects.none(), show_period=self.show_period
         )
+        if not filterset.form.is_valid():
+            # An unknown value is ignored; the filter bar must then show what is applied (the
+            # default), not the first option of its list, with the reason under the field.
+            errors = dict(filterset.form.errors)
+            for name in errors:
+                data.pop(name, None)
+            data.setdefault("period", self.default_period)
+            filterset = ReportFilter(
+                data, request=request, queryset=Opportunity.objects.none(), show_period=self.show_period
+            )
+            filterset.form.is_valid()
+            for name, messages in errors.items():
+                if name in filterset.form.fields:
+                    filterset.form.add_error(name, messages)
         period_key = filterset.value("period") if self.show_period else None
         period = resolve_period(period_key or self.default_period)
         scope = build_scope(request.user, filterset, period)

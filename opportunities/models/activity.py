@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.scoping import owner_scope
+from crm.softdelete import LiveManager, SoftDeletable
 
 from .opportunity import Opportunity
 
@@ -38,7 +39,7 @@ class ActivityQuerySet(models.QuerySet):
         )
 
 
-class Activity(models.Model):
+class Activity(SoftDeletable):
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
         EMAIL = "email", _("Email")
@@ -74,7 +75,9 @@ class Activity(models.Model):
     )
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
 
-    objects = ActivityQuerySet.as_manager()
+    objects = LiveManager.from_queryset(ActivityQuerySet)()
+    all_objects = models.Manager.from_queryset(ActivityQuerySet)()
+    purge_clears = ("summary", "outcome", "next_step")
 
     class Meta:
         verbose_name = _("follow-up")
@@ -83,6 +86,7 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["opportunity", "-occurred_at"]),
             models.Index(fields=["lead", "-occurred_at"]),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="activity_binned_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -94,6 +98,29 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.summary[:40]}"
+
+    def bin_owner_id(self) -> int | None:
+        record = self.opportunity if self.opportunity_id else self.lead
+        return record.owner_id if record else None
+
+    def bin_changed(self) -> None:
+        """A deleted follow-up no longer counts as activity (the stale scan must see the deal idle
+        again); a restored one counts again. The version moves so open edit forms notice."""
+        record = self.opportunity if self.opportunity_id else self.lead
+        model = type(record)
+        model.all_objects.select_for_update().filter(pk=record.pk).values("pk").first()
+        siblings = Activity.objects.filter(**({"opportunity": record} if self.opportunity_id else {"lead": record}))
+        latest = siblings.aggregate(latest=models.Max("occurred_at"))["latest"]
+        model.all_objects.filter(pk=record.pk).update(last_activity_at=latest, version=F("version") + 1)
+
+    def restore_refusal(self) -> str | None:
+        record = (
+            type(self).all_objects.filter(pk=self.pk).values("opportunity__deleted_at", "lead__deleted_at").first()
+            or {}
+        )
+        if record.get("opportunity__deleted_at") or record.get("lead__deleted_at"):
+            return gettext("Restore its deal or lead first: it is in the recycle bin too.")
+        return None
 
     @property
     def has_spin(self) -> bool:

@@ -29,6 +29,17 @@ if TYPE_CHECKING:
     from .stages import Stage
 
 
+class ApprovalRequestManager(models.Manager):
+    """Requests on a deal in the recycle bin leave the inboxes and jobs with their deal."""
+
+    def get_queryset(self):
+        from crm.softdelete import binned_pks
+
+        from .opportunity import Opportunity
+
+        return super().get_queryset().exclude(opportunity_id__in=binned_pks(Opportunity))
+
+
 class ApprovalRequestQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ApprovalRequestQuerySet:
         """A request is visible with its deal."""
@@ -80,7 +91,8 @@ class ApprovalRequest(models.Model):
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
-    objects = ApprovalRequestQuerySet.as_manager()
+    objects = ApprovalRequestManager.from_queryset(ApprovalRequestQuerySet)()
+    all_objects = models.Manager.from_queryset(ApprovalRequestQuerySet)()
 
     class Meta:
         verbose_name = _("approval request")

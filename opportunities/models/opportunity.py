@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.tracking import TracksHistory, acting_as
 from crm.choices import BuyingStage, ForecastCategory, Urgency, ValueTier
 from crm.scoping import owner_scope
+from crm.softdelete import LiveManager, SoftDeletable, binned_pks
 
 from .stages import LossReason, Stage
 
@@ -121,7 +122,7 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
 
-class Opportunity(TracksHistory, models.Model):
+class Opportunity(TracksHistory, SoftDeletable):
     # Bookkeeping that moves with every follow-up or move; the moves are in `StageChange`.
     history_exclude = (
         "last_activity_at",
@@ -132,7 +133,13 @@ class Opportunity(TracksHistory, models.Model):
         "close_date_push_count",
         "manager_category_by",
         "manager_category_at",
+        "deleted_at",
+        "deleted_by",
+        "purged_at",
     )
+    # Stage changes and approvals point at the deal: a purged deal stays as a tombstone.
+    purge_keeps_row = True
+    purge_clears = ("name", "need_description", "next_step", "review_notes")
 
     class Kind(models.TextChoices):
         NEW = "new", _("New business")
@@ -259,7 +266,8 @@ class Opportunity(TracksHistory, models.Model):
     )
     manager_category_at = models.DateTimeField(_("judged at"), null=True, blank=True, editable=False)
 
-    objects = OpportunityQuerySet.as_manager()
+    objects = LiveManager.from_queryset(OpportunityQuerySet)()
+    all_objects = models.Manager.from_queryset(OpportunityQuerySet)()
 
     class Meta:
         verbose_name = _("opportunity")
@@ -275,12 +283,22 @@ class Opportunity(TracksHistory, models.Model):
             models.Index(fields=["created_at"]),
             models.Index(
                 fields=["stage", "expected_close_date"],
-                include=["id", "owner", "is_quick_win", "amount", "probability"],
+                include=["id", "owner", "is_quick_win", "amount", "probability", "deleted_at"],
                 name="opp_report_stage_idx",
             ),
             models.Index(
                 fields=["closed_at"],
-                include=["id", "stage", "is_quick_win", "amount", "owner", "source", "customer", "loss_reason"],
+                include=[
+                    "id",
+                    "stage",
+                    "is_quick_win",
+                    "amount",
+                    "owner",
+                    "source",
+                    "customer",
+                    "loss_reason",
+                    "deleted_at",
+                ],
                 name="opp_report_closed_idx",
             ),
             models.Index(
@@ -295,10 +313,12 @@ class Opportunity(TracksHistory, models.Model):
                     "expected_close_date",
                     "stage_entered_at",
                     "last_activity_at",
+                    "deleted_at",
                 ],
                 name="opp_report_owner_idx",
             ),
             models.Index(fields=["id"], condition=Q(is_quick_win=True), name="opp_quick_win_idx"),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="opp_binned_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
@@ -640,6 +660,10 @@ class Opportunity(TracksHistory, models.Model):
                 deal.loss_reason = loss_reason or deal.loss_reason
             else:
                 deal.loss_reason = None
+            if not stage.is_open and note.strip():
+                # What the rep writes when closing (the Lost dialog's review notes) is the deal's
+                # review: one place, shown on the review card.
+                deal.review_notes = f"{deal.review_notes}\n\n{note.strip()}" if deal.review_notes else note.strip()
             deal.version += 1
             deal.save(
                 update_fields=[
@@ -648,6 +672,7 @@ class Opportunity(TracksHistory, models.Model):
                     "stage_entered_at",
                     "closed_at",
                     "loss_reason",
+                    "review_notes",
                     "version",
                     "updated_at",
                 ]
@@ -704,9 +729,64 @@ class Opportunity(TracksHistory, models.Model):
         deal.contacts.set(self.contacts.all())
         return deal
 
+    # -- the decision chain ---------------------------------------------------------------
+    @staticmethod
+    def describe_contact(contact) -> str:
+        """How a contact on the decision chain reads in the deal's history."""
+        return f"{contact.name} · {contact.get_buying_role_display()} · {contact.get_attitude_display()}"
+
+    def add_to_decision_chain(self, contact, by: User) -> None:
+        """Put a contact on this deal's decision chain, recorded on the deal's timeline."""
+        from audit.models import FieldChange
+
+        with transaction.atomic(), acting_as(by):
+            self.contacts.add(contact)
+            self.record_event(FieldChange.Action.CHANGED, field="contacts", new=self.describe_contact(contact))
+
+    def record_contact_change(self, before: str, after: str, by: User) -> None:
+        """A contact's buying role or attitude changed: the deal's timeline shows from what to what."""
+        from audit.models import FieldChange
+
+        if before != after:
+            with acting_as(by):
+                self.record_event(FieldChange.Action.CHANGED, field="contacts", old=before, new=after)
+
+    # -- recycle bin (see crm.softdelete) -------------------------------------------------
+    def deletion_refusal(self, user: User) -> str | None:
+        """A closed deal is in the team's won and lost figures: only a leader or admin takes it out."""
+        if self.stage.outcome != Stage.Outcome.OPEN and not (user.is_admin or user.is_leader):
+            return gettext("Only your leader or an administrator can delete a won or lost deal.")
+        return None
+
+    def restore_refusal(self) -> str | None:
+        from customers.models import Customer
+
+        if Customer.all_objects.filter(pk=self.customer_id, deleted_at__isnull=False).exists():
+            return gettext("Restore its customer first: it is in the recycle bin too.")
+        return None
+
+    def before_purge(self) -> None:
+        """The deal stays as a tombstone for its stage history and approvals; its follow-ups,
+        objections and files go."""
+        from .activity import Activity, Objection
+
+        Activity.all_objects.filter(opportunity=self).delete()
+        Objection.objects.filter(opportunity=self).delete()
+        self.contacts.clear()
+        self.competitors.clear()
+        for attachment in self.attachments(manager="all_objects").all():
+            attachment.purge()
+
 
 def _days_between(start: datetime, end: datetime) -> Decimal:
     return (Decimal((end - start).total_seconds()) / Decimal(86400)).quantize(CENT)
+
+
+class StageChangeManager(models.Manager):
+    """Stage changes of a deal in the recycle bin leave the reports with their deal."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(opportunity_id__in=binned_pks(Opportunity))
 
 
 class StageChangeQuerySet(models.QuerySet):
@@ -740,7 +820,8 @@ class StageChange(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
 
-    objects = StageChangeQuerySet.as_manager()
+    objects = StageChangeManager.from_queryset(StageChangeQuerySet)()
+    all_objects = models.Manager.from_queryset(StageChangeQuerySet)()
 
     class Meta:
         verbose_name = _("stage change")

@@ -3,6 +3,7 @@
 from .approvals import decide_approval, request_approval, withdraw_approval
 from .board import board, move
 from .common import get_opportunity_for
+from .deletion import delete, delete_follow_up
 from .detail import (
     OpportunityEditView,
     add_contact,
@@ -25,6 +26,8 @@ __all__ = [
     "add_objection",
     "board",
     "decide_approval",
+    "delete",
+    "delete_follow_up",
     "detail",
     "export_csv",
     "follow_on",

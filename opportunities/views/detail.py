@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +33,12 @@ TIMELINE_LIMIT = 50
 
 
 def timeline_for(deal: Opportunity) -> list[dict]:
-    """Follow-ups, stage changes and approval steps of a deal, newest first, in three queries."""
+    """Everything that happened to a deal, newest first: follow-ups, stage changes, approval
+    steps, objections raised and resolved, files attached, contact changes and reassignments.
+    A fixed number of queries whatever the deal's history."""
+    from accounts.models import User
+    from audit.models import FieldChange
+
     activities = deal.activities.select_related("created_by")[:TIMELINE_LIMIT]
     changes = deal.stage_changes.select_related("from_stage", "to_stage", "changed_by", "loss_reason")
     approvals = deal.approval_requests.select_related("stage", "requested_by", "decided_by")
@@ -42,6 +48,30 @@ def timeline_for(deal: Opportunity) -> list[dict]:
         entries.append({"when": request.created_at, "approval": request, "decision": False})
         if request.decided_at:
             entries.append({"when": request.decided_at, "approval": request, "decision": True})
+    for objection in deal.objections.select_related("created_by"):
+        entries.append({"when": objection.created_at, "objection": objection, "resolved": False})
+        if objection.resolved_at:
+            entries.append({"when": objection.resolved_at, "objection": objection, "resolved": True})
+    entries += [{"when": f.uploaded_at, "file": f} for f in deal.attachments.select_related("uploaded_by")]
+    events = list(
+        deal.history().filter(Q(field__in=("owner_id", "contacts")) | Q(action=FieldChange.Action.REASSIGNED))[
+            :TIMELINE_LIMIT
+        ]
+    )
+    owner_ids = {int(v) for e in events if e.field == "owner_id" for v in (e.old_value, e.new_value) if v}
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=owner_ids)} if owner_ids else {}
+    for event in events:
+        if event.field == "contacts":
+            entries.append({"when": event.changed_at, "contact_change": event})
+        else:
+            entries.append(
+                {
+                    "when": event.changed_at,
+                    "reassignment": event,
+                    "from_name": names.get(int(event.old_value)) if event.old_value else "",
+                    "to_name": names.get(int(event.new_value)) if event.new_value else "",
+                }
+            )
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 
@@ -146,12 +176,16 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if form.log_if_valid(by=request.user, opportunity=deal):
         if is_htmx(request):
             now = timezone.now()
+            _path, following = stage_path(deal, active_stages())
             return render(
                 request,
                 "opportunities/_follow_up_logged.html",
                 {
                     "deal": deal,
                     "now": now,
+                    # The follow-up may have met the next stage's requirement: refresh that box too.
+                    "next_stage": following,
+                    "next_requirements": deal.requirements_for(following, by=request.user) if following else [],
                     "timeline": timeline_for(deal),
                     "follow_up_form": FollowUpForm(initial={"occurred_at": now}),
                     "saved": True,
@@ -198,7 +232,7 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
     contact = form.save(commit=False)
     contact.customer = deal.customer
     contact.save()
-    deal.contacts.add(contact)
+    deal.add_to_decision_chain(contact, by=request.user)
     messages.success(request, _("Contact added to the deal."))
     return redirect(f"{deal.get_absolute_url()}#contacts")
 
@@ -207,9 +241,11 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
 def update_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     deal = get_opportunity_for(request.user, pk)
     contact = get_object_or_404(deal.contacts, pk=contact_pk)
+    before = deal.describe_contact(contact)
     form = ContactRoleForm(request.POST, instance=contact)
     if form.is_valid():
-        form.save()
+        contact = form.save()
+        deal.record_contact_change(before, deal.describe_contact(contact), by=request.user)
         messages.success(request, _("Buying role and attitude saved."))
     else:
         messages.error(request, _("Choose a buying role and an attitude from the lists."))

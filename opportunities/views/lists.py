@@ -38,8 +38,8 @@ def ordered(filterset: OpportunityFilter):
     """Default order: weighted value, highest first (SPEC point 5)."""
     qs = filterset.qs
     if not filterset.form.cleaned_data.get("sort"):
-        qs = qs.order_by("-weighted", "-pk")
-    return qs
+        return qs.order_by("-weighted", "-pk")
+    return qs.order_by(*qs.query.order_by, "-pk")  # a stable order across pages
 
 
 class OpportunityListView(FilterView):

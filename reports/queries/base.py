@@ -41,9 +41,10 @@ def ratio(part, whole) -> Decimal | None:
 
 
 def person_name(first: str | None, last: str | None, username: str | None) -> str:
-    """The same name `User.__str__` shows, from grouped columns."""
-    full = f"{first or ''} {last or ''}".strip()
-    return full or (username or "")
+    """The same name `User.display_name` shows, from grouped columns."""
+    from accounts.models import format_person_name
+
+    return format_person_name(first, last, username)
 
 
 def bilingual(name: str | None, name_en: str | None) -> str:

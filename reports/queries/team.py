@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Team, visible_users
@@ -43,12 +43,18 @@ def leaderboard_rows(scope: ReportScope) -> list[dict]:
         people = people.filter(team=scope.team)
     if scope.rep is not None:
         people = people.filter(pk=scope.rep.pk)
-    people = list(people.only("pk", "first_name", "last_name", "username").order_by("pk"))
+    people = list(
+        people.only("pk", "first_name", "last_name", "username")
+        .annotate(leads_a_team=Exists(Team.objects.filter(leader=OuterRef("pk"))))
+        .order_by("pk")
+    )
     figures = owner_figures(scope)
     months = scope.period.months()
     targets = target_per_rep(scope, months)
     rows = []
     for person in people:
+        if person.leads_a_team and not figures.get(person.pk) and not targets.get(person.pk):
+            continue  # a leader who sells nothing themselves is not a rep at ¥0 on their own board
         target = targets.get(person.pk, money(0)) if months else None
         rows.append({"owner_id": person.pk, "rep": str(person), **_figures(figures.get(person.pk, {}), target)})
     return sorted(rows, key=lambda r: (-r["won_amount"], -r["won_count"], r["rep"]))

@@ -40,7 +40,8 @@ def test_forecast_figure_stacks_won_and_weighted_under_the_target_line():
     assert names == ["Won", "Weighted pipeline", "Commit", "Best case", "Target"]
     assert figure.layout.barmode == "stack"
     assert figure.data[2].y == (13.0,) and figure.data[3].y == (30.0,) and figure.data[4].y == (40.0,)
-    assert figure.data[0].x == ("2025-05",)
+    assert figure.data[0].x == ("May 2025",)
+    assert figure.layout.xaxis.type == "category"
 
 
 def test_openers_figure_draws_quadrant_lines_at_the_averages():
