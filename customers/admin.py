@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin import FieldHistoryAdmin
+
 from .models import Contact, Customer
 
 
@@ -10,7 +12,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(FieldHistoryAdmin):
     list_display = ("name", "customer_type", "industry", "region", "value_tier", "owner", "created_at")
     list_filter = ("customer_type", "industry", "region", "value_tier")
     search_fields = ("name", "phone")
@@ -20,7 +22,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(FieldHistoryAdmin):
     list_display = ("name", "customer", "title", "buying_role", "attitude", "email", "phone")
     list_filter = ("buying_role", "attitude")
     search_fields = ("name", "email", "phone", "customer__name")

@@ -8,10 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django_filters.views import FilterView
 
+from audit.display import describe
+from audit.models import FieldChange
 from opportunities.models import Activity, Opportunity, Stage
 
 from .filters import CustomerFilter
-from .models import Customer
+from .models import Contact, Customer
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -55,6 +57,26 @@ class CustomerListView(FilterView):
         return self.render_to_response(context)
 
 
+def customer_history(customer: Customer, contacts: list[Contact]) -> list:
+    """The customer's field changes and its contacts', newest first, in words (each contact's
+    entries labelled with its name). Two queries plus one per related model named."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+    from django.utils.text import capfirst
+
+    contact_type = ContentType.objects.get_for_model(Contact)
+    rows = (
+        FieldChange.objects.filter(
+            Q(content_type=ContentType.objects.get_for_model(Customer), object_id=customer.pk)
+            | Q(content_type=contact_type, object_id__in=[c.pk for c in contacts])
+        )
+        .newest_first()
+        .select_related("changed_by")[:HISTORY_LIMIT]
+    )
+    label = capfirst(Contact._meta.verbose_name)
+    return describe(rows, records={(contact_type.pk, c.pk): f"{label} {c.name}" for c in contacts})
+
+
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_customer_for(request.user, pk)
     deals = (
@@ -71,12 +93,14 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("opportunity", "created_by")
         .order_by("-occurred_at", "-pk")[:HISTORY_LIMIT]
     )
+    contacts = list(customer.contacts.all())
     return render(
         request,
         "customers/detail.html",
         {
             "customer": customer,
-            "contacts": customer.contacts.all(),
+            "contacts": contacts,
+            "changes": customer_history(customer, contacts),
             "open_deals": deals.open().order_by("-weighted", "-pk")[:DEALS_LIMIT],
             "closed_deals": deals.exclude(stage__outcome=Stage.Outcome.OPEN).order_by("-closed_at", "-pk")[
                 :DEALS_LIMIT

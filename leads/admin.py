@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from audit.admin import FieldHistoryAdmin
+
 from .automation_admin import LeadEventInline
 from .models import Lead, LeadSource
 
 
 @admin.register(LeadSource)
-class LeadSourceAdmin(admin.ModelAdmin):
+class LeadSourceAdmin(FieldHistoryAdmin):
     list_display = ("name", "name_en", "code", "order", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("name", "name_en", "code")
@@ -13,7 +15,7 @@ class LeadSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(FieldHistoryAdmin):
     list_display = ("name", "company", "source", "owner", "team", "status", "score", "created_at")
     list_filter = ("status", "source", "team", "customer_type", "industry", "region")
     search_fields = ("name", "company", "email", "phone")

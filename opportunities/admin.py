@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import FieldHistoryAdmin
+
 from .models import (
     ApprovalRequest,
     Competitor,
@@ -38,7 +40,7 @@ def _move_action(stage: Stage):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(FieldHistoryAdmin):
     list_display = (
         "name",
         "name_en",
@@ -76,7 +78,7 @@ class StageAdmin(admin.ModelAdmin):
 
 
 @admin.register(LossReason)
-class LossReasonAdmin(admin.ModelAdmin):
+class LossReasonAdmin(FieldHistoryAdmin):
     list_display = ("name", "name_en", "order", "is_active")
     list_editable = ("order", "is_active")
     list_filter = ("is_active",)
@@ -84,14 +86,14 @@ class LossReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Competitor)
-class CompetitorAdmin(admin.ModelAdmin):
+class CompetitorAdmin(FieldHistoryAdmin):
     list_display = ("name", "website", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
 
 
 @admin.register(Quota)
-class QuotaAdmin(admin.ModelAdmin):
+class QuotaAdmin(FieldHistoryAdmin):
     list_display = ("month", "user", "team", "amount")
     list_editable = ("amount",)
     list_filter = ("team", "month")
@@ -136,7 +138,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(FieldHistoryAdmin):
     list_display = (
         "name",
         "customer",

@@ -315,6 +315,11 @@ class Opportunity(TracksHistory, models.Model):
     # --- Derived figures ---------------------------------------------------------------
 
     @property
+    def close_date_is_fiction(self) -> bool:
+        """Pushed later FICTION_PUSHES times or more: the close date no longer means anything."""
+        return self.close_date_push_count >= FICTION_PUSHES
+
+    @property
     def weighted_amount(self) -> Decimal:
         """Seed 004: a deal is worth its amount times its stage's probability right now."""
         return (self.amount * self.probability / Decimal(100)).quantize(CENT)

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import UpdateView
 
+from audit.display import describe
+from audit.models import FieldChange
 from customers.models import Customer
 
 from ..forms import (
@@ -28,10 +30,30 @@ from ..models import Opportunity, Stage
 from .common import active_stages, get_opportunity_for, is_htmx
 
 TIMELINE_LIMIT = 50
+# What a stage move sets; its stage-change entry already says it, so the edit entry leaves it out.
+MOVE_FIELDS = {"stage_id", "probability", "loss_reason_id"}
+
+
+def field_history_entries(deal: Opportunity) -> list[dict]:
+    """The deal's field changes in words, as timeline entries (one per save).
+
+    Two queries, plus one per related model the changes name (owner, contact, source...). The
+    creation is the first stage change's "Entered" entry, and a move's stage, probability and
+    loss reason are its stage-change entry, so neither is repeated here."""
+    entries = []
+    for entry in describe(deal.field_history()[:TIMELINE_LIMIT]):
+        if entry.action == FieldChange.Action.CREATED:
+            continue
+        if "stage_id" in entry.fields:
+            entry.lines = [line for line in entry.lines if line.field not in MOVE_FIELDS]
+            if not entry.lines:
+                continue
+        entries.append({"when": entry.when, "edit": entry})
+    return entries
 
 
 def timeline_for(deal: Opportunity) -> list[dict]:
-    """Follow-ups, stage changes and approval steps of a deal, newest first, in three queries."""
+    """Follow-ups, stage changes, approval steps and field changes of a deal, newest first."""
     activities = deal.activities.select_related("created_by")[:TIMELINE_LIMIT]
     changes = deal.stage_changes.select_related("from_stage", "to_stage", "changed_by", "loss_reason")
     approvals = deal.approval_requests.select_related("stage", "requested_by", "decided_by")
@@ -41,6 +63,7 @@ def timeline_for(deal: Opportunity) -> list[dict]:
         entries.append({"when": request.created_at, "approval": request, "decision": False})
         if request.decided_at:
             entries.append({"when": request.decided_at, "approval": request, "decision": True})
+    entries += field_history_entries(deal)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 
