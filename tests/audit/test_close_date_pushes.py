@@ -22,7 +22,7 @@ def pushed(owner, times: int, name: str, stage=None) -> Opportunity:
         owner=owner, name=name, expected_close_date=datetime.date(2026, 12, 1), **({"stage": stage} if stage else {})
     )
     deal = Opportunity.objects.get(pk=deal.pk)
-    for i in range(times):
+    for _ in range(times):
         deal.expected_close_date += datetime.timedelta(days=30)
         deal.save()
     assert deal.close_date_push_count == times
