@@ -42,6 +42,8 @@ class Team(TracksHistory, models.Model):
 class User(TracksHistory, AbstractUser):
     # Password hashes and sign-in times are not history (and must never be copied anywhere).
     history_exclude = ("date_joined",)
+    # Groups are the roles: who made someone a leader is worth knowing.
+    history_m2m = ("groups",)
 
     team = models.ForeignKey(
         Team,

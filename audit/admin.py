@@ -34,6 +34,15 @@ class FieldHistoryMixin:
             )
         return super().history_view(request, object_id, extra_context=context)
 
+    def save_related(self, request, form, formsets, change):
+        """Tracked many-to-many relations edited in the admin (a user's groups) are history too."""
+        instance = form.instance
+        tracked = bool(getattr(instance, "history_m2m", ()))
+        before = instance.history_m2m_ids(form.fields) if tracked and change else {}
+        super().save_related(request, form, formsets, change)
+        if tracked and change:
+            instance.record_m2m_changes(before)
+
 
 class FieldHistoryAdmin(FieldHistoryMixin, admin.ModelAdmin):
     pass

@@ -90,10 +90,14 @@ def format_day(value: datetime.date | datetime.datetime, *, with_year: bool | No
 
 
 def _field(model: type[models.Model], name: str) -> models.Field | None:
-    for f in model._meta.concrete_fields:
+    for f in (*model._meta.concrete_fields, *model._meta.many_to_many):
         if f.attname == name or f.name == name:
             return f
     return None
+
+
+def _ids(raw: str | None) -> list[str]:
+    return [part for part in (raw or "").split(",") if part]
 
 
 def _model(content_type_id: int) -> type[models.Model] | None:
@@ -146,6 +150,8 @@ def format_value(f: models.Field | None, raw: str | None, names: _Names) -> str:
         return Truncator(raw).chars(TEXT_LIMIT)
     if f.is_relation and f.many_to_one:
         return names.name(f.related_model, raw)
+    if f.many_to_many:
+        return ", ".join(names.name(f.related_model, pk) for pk in _ids(raw)) or EMPTY
     if f.choices:
         labels = {str(value): label for value, label in f.flatchoices}
         return str(labels.get(raw, raw))
@@ -187,6 +193,9 @@ def describe(
         if f is not None and f.is_relation and f.many_to_one:
             names.want(f.related_model, row.old_value)
             names.want(f.related_model, row.new_value)
+        elif f is not None and f.many_to_many:
+            for raw in _ids(row.old_value) + _ids(row.new_value):
+                names.want(f.related_model, raw)
         resolved.append((row, f))
     names.load()
     entries: list[HistoryEntry] = []

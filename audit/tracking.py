@@ -85,11 +85,14 @@ class TracksHistory:
     """Mix into a model (before `models.Model`) to record every change of its fields.
 
     `history_fields`: attribute names to track (None: every concrete field but the bookkeeping
-    ones and `history_exclude`). Many-to-many fields are not tracked here.
+    ones and `history_exclude`). Many-to-many fields listed in `history_m2m` are recorded by the
+    forms that set them (`history_m2m_ids` before, `record_m2m_changes` after), as one row per
+    changed relation with the sorted ids before and after.
     """
 
     history_fields: ClassVar[tuple[str, ...] | None] = None
     history_exclude: ClassVar[tuple[str, ...]] = ()
+    history_m2m: ClassVar[tuple[str, ...]] = ()
     _history_attnames_cache: ClassVar[dict[type, tuple[str, ...]]] = {}
 
     @classmethod
@@ -214,6 +217,32 @@ class TracksHistory:
         row.changed_at = at or timezone.now()
         row.save(force_insert=True)
         return row
+
+    def history_m2m_ids(self, names: Iterable[str] | None = None) -> dict[str, list[int]]:
+        """The ids each tracked many-to-many relation (of `names`, default all) holds now, one
+        query per relation."""
+        names = [n for n in self.history_m2m if names is None or n in names]
+        if self.pk is None:
+            return {name: [] for name in names}
+        return {name: sorted(getattr(self, name).values_list("pk", flat=True)) for name in names}
+
+    def record_m2m_changes(self, before: dict[str, list[int]]) -> None:
+        """One row per relation of `before` whose set of ids differs now."""
+        after = self.history_m2m_ids(before)
+        rows = [
+            self._history_row(
+                "changed", name, ",".join(map(str, before.get(name, []))) or None, ",".join(map(str, ids)) or None
+            )
+            for name, ids in after.items()
+            if ids != before.get(name, [])
+        ]
+        if rows:
+            from .models import FieldChange
+
+            now = timezone.now()
+            for row in rows:
+                row.changed_at = now
+            FieldChange.objects.bulk_create(rows)
 
     def history(self):
         """This record's history, newest first."""

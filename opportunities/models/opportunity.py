@@ -122,6 +122,7 @@ class Opportunity(TracksHistory, models.Model):
         "created_by",
         "close_date_push_count",
     )
+    history_m2m = ("competitors",)
 
     class Kind(models.TextChoices):
         NEW = "new", _("New business")

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+from django.forms import MultiWidget
+
 from audit.models import FieldChange
 
 
@@ -32,10 +34,14 @@ def admin_form_data(response) -> dict:
     data: dict = {}
 
     def put(form):
-        for name in form.fields:
+        for name, field in form.fields.items():
             value = form[name].value()
             key = form.add_prefix(name)
-            if isinstance(value, bool):
+            if isinstance(field.widget, MultiWidget) and not isinstance(value, list):
+                for i, part in enumerate(field.widget.decompress(value)):
+                    if part is not None:
+                        data[f"{key}_{i}"] = str(part)
+            elif isinstance(value, bool):
                 if value:
                     data[key] = "on"
             elif isinstance(value, list | tuple):

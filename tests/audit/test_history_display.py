@@ -82,6 +82,17 @@ def test_the_deal_timeline_does_not_repeat_what_the_stage_move_says(rep, rep_cli
     assert FieldChange.objects.for_object(deal).filter(field="stage_id").exists()
 
 
+def test_competitors_are_named_in_the_history(rep):
+    from opportunities.models import Competitor
+
+    deal = loaded(Opportunity, OpportunityFactory(owner=rep).pk)
+    before = deal.history_m2m_ids()
+    deal.competitors.set([Competitor.objects.create(name="Rival Soft"), Competitor.objects.create(name="Big Co")])
+    deal.record_m2m_changes(before)
+    [entry] = describe(deal.field_history().filter(action="changed"))
+    assert [(line.label, line.old, line.new) for line in entry.lines] == [("Competitors", "—", "Rival Soft, Big Co")]
+
+
 def test_a_deleted_related_record_is_named_by_its_id(rep, teammate):
     deal = loaded(Opportunity, OpportunityFactory(owner=rep).pk)
     contact = ContactFactory(customer=deal.customer, name="Gone")

@@ -233,3 +233,39 @@ def test_a_rejected_edit_writes_no_history(rep_client, rep, outsider):
         {"name": deal.name, "owner": outsider.pk, "amount": "-5", "version": deal.version},
     )
     assert changes(deal) == {}
+
+
+def test_the_admin_changing_a_users_groups_and_team_is_history(admin_client_, admin_user, rep, other_team):
+    from django.contrib.auth.models import Group
+
+    leader_group = Group.objects.get(name="leader")
+    url = reverse("admin:accounts_user_change", args=[rep.pk])
+    data = admin_form_data(admin_client_.get(url))
+    data.update({"groups": [str(leader_group.pk)], "team": str(other_team.pk), "_save": "Save"})
+    response = admin_client_.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    recorded = changes(rep)
+    assert recorded["groups"] == (None, str(leader_group.pk), admin_user)
+    assert recorded["team_id"][1:] == (str(other_team.pk), admin_user)
+    assert set(recorded) == {"groups", "team_id"}
+
+
+def test_choosing_competitors_on_the_edit_form_is_history(rep_client, rep):
+    from opportunities.models import Competitor
+
+    deal = OpportunityFactory(owner=rep)
+    rival = Competitor.objects.create(name="Rival Soft")
+    rep_client.post(
+        reverse("opportunities:edit", args=[deal.pk]),
+        {
+            "name": deal.name,
+            "owner": rep.pk,
+            "amount": str(deal.amount),
+            "value_tier": deal.value_tier,
+            "urgency": deal.urgency,
+            "buying_stage": deal.buying_stage,
+            "competitors": [rival.pk],
+            "version": deal.version,
+        },
+    )
+    assert changes(deal) == {"competitors": (None, str(rival.pk), rep)}
