@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import capfirst
 from django_filters.views import FilterView
 
 from audit.display import describe
@@ -60,10 +63,6 @@ class CustomerListView(FilterView):
 def customer_history(customer: Customer, contacts: list[Contact]) -> list:
     """The customer's field changes and its contacts', newest first, in words (each contact's
     entries labelled with its name). Two queries plus one per related model named."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Q
-    from django.utils.text import capfirst
-
     contact_type = ContentType.objects.get_for_model(Contact)
     rows = (
         FieldChange.objects.filter(
