@@ -269,3 +269,31 @@ def test_choosing_competitors_on_the_edit_form_is_history(rep_client, rep):
         },
     )
     assert changes(deal) == {"competitors": (None, str(rival.pk), rep)}
+
+
+@pytest.mark.parametrize(
+    ("make", "edits"),
+    [
+        (lambda rep: LeadFactory(owner=rep), {"company": "A Co", "phone": "123", "notes": "n"}),
+        (lambda rep: CustomerFactory(owner=rep), {"name": "B Ltd", "phone": "456", "notes": "m"}),
+        (lambda rep: ContactFactory(customer=CustomerFactory(owner=rep)), {"name": "C", "title": "CFO", "phone": "7"}),
+        (lambda rep: rep, {"first_name": "R", "last_name": "S", "email": "r@example.com"}),
+    ],
+)
+def test_a_save_costs_the_same_queries_however_many_fields_change(rep, make, edits):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    record = make(rep)
+    record = type(record).objects.get(pk=record.pk)
+    name, value = next(iter(edits.items()))
+    setattr(record, name, value)
+    with CaptureQueriesContext(connection) as one:
+        record.save()
+    for name, value in edits.items():
+        setattr(record, name, f"{value}2")
+    with CaptureQueriesContext(connection) as three:
+        record.save()
+    assert len(three) == len(one) <= 4  # savepoint handling aside: the UPDATE and one INSERT
+    written = FieldChange.objects.for_object(record).filter(action="changed")
+    assert sorted(written.values_list("field", flat=True)) == sorted([*edits, next(iter(edits))])
