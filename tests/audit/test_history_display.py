@@ -175,15 +175,15 @@ def test_the_admin_history_page_of_a_user_shows_the_field_history(admin_client_,
 
 
 @pytest.mark.parametrize(
-    "page", ["admin:leads_lead_history", "admin:customers_customer_history", "admin:opportunities_stage_history"]
+    "url_name", ["admin:leads_lead_history", "admin:customers_customer_history", "admin:opportunities_stage_history"]
 )
-def test_admin_history_pages_load_for_tracked_models(admin_client_, rep, stages, page):
+def test_admin_history_pages_load_for_tracked_models(admin_client_, rep, stages, url_name):
     record = {
         "admin:leads_lead_history": lambda: LeadFactory(owner=rep),
         "admin:customers_customer_history": lambda: CustomerFactory(owner=rep),
         "admin:opportunities_stage_history": lambda: stages[1],
-    }[page]()
-    response = admin_client_.get(reverse(page, args=[record.pk]))
+    }[url_name]()
+    response = admin_client_.get(reverse(url_name, args=[record.pk]))
     assert response.status_code == 200 and "Field history" in response.content.decode()
 
 
