@@ -226,6 +226,8 @@ def describe(
                     new=format_value(f, row.new_value, names),
                 )
             )
+    for entry in entries:
+        entry.lines.reverse()  # newest first is by descending id: back to the model's field order
     return entries
 
 
