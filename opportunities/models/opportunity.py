@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import TracksHistory, acting_as
 from crm.choices import BuyingStage, Urgency, ValueTier
 from crm.scoping import owner_scope
 
@@ -108,7 +109,17 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
 
-class Opportunity(models.Model):
+class Opportunity(TracksHistory, models.Model):
+    # Bookkeeping that moves with every follow-up or move; the moves are in `StageChange`.
+    history_exclude = (
+        "last_activity_at",
+        "stage_entered_at",
+        "closed_at",
+        "created_at",
+        "created_by",
+        "close_date_push_count",
+    )
+
     class Kind(models.TextChoices):
         NEW = "new", _("New business")
         REPEAT = "repeat", _("Repeat purchase")
@@ -207,6 +218,12 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    close_date_push_count = models.PositiveSmallIntegerField(
+        _("close date pushed"),
+        default=0,
+        editable=False,
+        help_text=_("How many times the expected close date moved later (a move earlier is a pull-in)."),
+    )
 
     objects = OpportunityQuerySet.as_manager()
 
@@ -263,10 +280,26 @@ class Opportunity(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        """Counts close-date pushes (Salesforce's "pushed" deals): every save that moves the
+        expected close date later, from one date to another, is one push."""
+        old, new = self.history_changes().get("expected_close_date", (None, None))
+        if old and new and new > old:
+            self.close_date_push_count += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "close_date_push_count" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "close_date_push_count"]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("opportunities:detail", args=[self.pk])
+
+    def field_history(self):
+        """Every recorded change of this deal's fields (amount, close date, stage, probability,
+        owner, ...), newest first."""
+        return self.history()
 
     # --- Derived figures ---------------------------------------------------------------
 
@@ -454,7 +487,7 @@ class Opportunity(models.Model):
         refusal raises `StageMoveRefused` and changes nothing.
         """
         now = now or timezone.now()
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             # Lock the bare row: with joins, PostgreSQL re-checks a concurrently updated row
             # against the joined rows of the old version and would drop it from the result.
             deal = Opportunity.objects.select_for_update().get(pk=self.pk)
@@ -529,7 +562,7 @@ class Opportunity(models.Model):
         stage = stage or Stage.objects.first_open()
         now = timezone.now()
         fields.setdefault("owner", by)
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             deal = cls.objects.create(
                 stage=stage, probability=stage.probability, stage_entered_at=now, created_by=by, **fields
             )

@@ -115,10 +115,16 @@ class Stage(BilingualName):
                 old = Stage.objects.filter(pk=self.pk).values_list("probability", flat=True).first()
             super().save(*args, **kwargs)
             if old is not None and old != self.probability:
+                from audit.tracking import record_bulk
+
                 from .opportunity import Opportunity
 
-                Opportunity.objects.filter(stage=self).exclude(probability=self.probability).update(
-                    probability=self.probability
+                deals = Opportunity.objects.filter(stage=self).exclude(probability=self.probability)
+                changed = list(deals.values_list("pk", "probability"))
+                deals.update(probability=self.probability)
+                record_bulk(
+                    Opportunity,
+                    ((pk, "probability", probability, self.probability) for pk, probability in changed),
                 )
 
 
