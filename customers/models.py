@@ -198,17 +198,23 @@ class Customer(models.Model):
                 raise ValidationError(gettext("One of these customers no longer exists or is not yours to merge."))
             survivor, other = locked[self.pk], locked[duplicate.pk]
             moved: dict = {"merged_customer": {"id": other.pk, "name": other.name}}
+            events: list[tuple[type[models.Model], int, str, object, object]] = []
             for relation in Customer._meta.related_objects:
                 if relation.many_to_many:
                     continue
-                model = relation.related_model
-                count = model._base_manager.filter(**{relation.field.name: other}).update(
-                    **{relation.field.name: survivor}
-                )
-                if count:
-                    moved[model._meta.model_name] = count
+                model, field = relation.related_model, relation.field
+                rows = model._base_manager.filter(**{field.name: other})
+                ids = list(rows.values_list("pk", flat=True))
+                if ids:
+                    rows.update(**{field.name: survivor})
+                    moved[model._meta.model_name] = len(ids)
+                    events += [(model, pk, field.attname, other.pk, survivor.pk) for pk in ids]
             leads = Lead.objects.visible_to(by).filter(company__iexact=other.name)
-            moved["lead"] = leads.update(company=survivor.name) if other.name != survivor.name else leads.count()
+            lead_ids = list(leads.values_list("pk", flat=True))
+            if lead_ids and other.name != survivor.name:
+                Lead.objects.filter(pk__in=lead_ids).update(company=survivor.name)
+                events += [(Lead, pk, "company", other.name, survivor.name) for pk in lead_ids]
+            moved["lead"] = len(lead_ids)
             filled = []
             for name in self.MERGE_FILLS:
                 if not getattr(survivor, name) and getattr(other, name):
@@ -226,14 +232,57 @@ class Customer(models.Model):
                 for f in Customer._meta.concrete_fields
                 if f.attname not in ("name_key", "phone_key")
             }
-            record_merge(survivor, other, by=by, moved=moved)
+            record_merge(survivor, other, by=by, moved=moved, events=events)
             other.delete()
         self.refresh_from_db()
         return moved
 
 
-def record_merge(survivor: Customer, other: Customer, *, by: User, moved: dict) -> None:
-    """The merge's entry in the survivor's history (who, when, what was folded in)."""
+def record_merge(survivor: Customer, other: Customer, *, by: User, moved: dict, events: list) -> None:
+    """The merge in the field history (`audit.FieldChange`, action "merged"): one entry on the
+    survivor with the duplicate's full record, one on the duplicate's id pointing at the
+    survivor, and one per moved record (deal, contact, lead) saying where it came from."""
+    import json
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from audit.models import FieldChange
+
+    now, action = timezone.now(), FieldChange.Action.MERGED
+    note = gettext("Merged “%(other)s” (#%(id)s) into “%(survivor)s”.") % {
+        "other": other.name,
+        "id": other.pk,
+        "survivor": survivor.name,
+    }
+    customer_type = ContentType.objects.get_for_model(Customer)
+    summary = json.dumps({k: v for k, v in moved.items()}, ensure_ascii=False, default=str)
+    rows = [
+        FieldChange(content_type=customer_type, object_id=survivor.pk, action=action, old_value=summary, note=note),
+        FieldChange(
+            content_type=customer_type,
+            object_id=other.pk,
+            action=action,
+            field="merged_into",
+            new_value=str(survivor.pk),
+            note=note,
+        ),
+    ]
+    for model, pk, field, old, new in events:
+        rows.append(
+            FieldChange(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id=pk,
+                action=action,
+                field=field,
+                old_value=str(old),
+                new_value=str(new),
+                note=note,
+            )
+        )
+    for row in rows:
+        row.changed_by, row.changed_at = by, now
+    FieldChange.objects.bulk_create(rows, batch_size=2000)
 
 
 class ContactQuerySet(models.QuerySet):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('opportunities', '0004_board_index'),
+        ('opportunities', '0005_close_date_push_count'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
