@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "opportunities",
     "reports",
     "notifications",
+    "workspace",
 ]
 
 MIDDLEWARE = [
