@@ -196,7 +196,7 @@ def test_only_an_admin_opens_the_hand_over(who, request, rep, teammate):
 def test_the_hand_over_keeps_a_fixed_number_of_queries(
     rows, admin_user, rep, teammate, stages, django_assert_max_num_queries
 ):
-    for i in range(rows):
+    for _i in range(rows):
         OpportunityFactory(owner=rep)
         LeadFactory(owner=rep)
     client = client_for(admin_user)
