@@ -107,6 +107,7 @@ def test_a_refused_reopen_then_an_approved_one_is_recorded_as_a_reopen(
     assert lost_deal.stage == stages[1] and lost_deal.closed_at is None and lost_deal.loss_reason is None
     change = StageChange.objects.filter(opportunity=lost_deal).last()
     assert change.is_reopen and change.changed_by == leader and "Signed letter of intent" in change.note
+    assert "reopen-badge" in rep_client.get(lost_deal.get_absolute_url()).content.decode()
 
 
 def test_the_leaders_own_reopen_needs_only_the_reason_and_says_reopened(leader_client, lost_deal, stages):
