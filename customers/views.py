@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 
+from audit.models import FieldChange
 from opportunities.forms import EditConflict
 from opportunities.models import Activity, Opportunity, Stage
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 HISTORY_LIMIT = 30
+CHANGES_LIMIT = 10
 DEALS_LIMIT = 50
 
 
@@ -93,6 +95,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "won_value": won_value,
             "history": history,
             "can_merge": Customer.can_merge(request.user),
+            # Merges, hand-overs and owner changes of the customer itself (audit.FieldChange).
+            "changes": FieldChange.objects.for_object(customer)
+            .newest_first()
+            .select_related("changed_by")[:CHANGES_LIMIT],
         },
     )
 

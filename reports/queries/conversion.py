@@ -119,7 +119,8 @@ def outcome_summary(scope: ReportScope) -> dict:
     # The history of the deals won in the period (the same deals, scope and filters as above),
     # read through the covering index on (opportunity, changed_at) without joining the deals.
     won_deals = closed.filter(stage_id__in=won_ids).values("pk")
-    cycle = StageChange.objects.filter(opportunity_id__in=won_deals).aggregate(
+    # A reopen's days are the time the deal sat closed, not selling time: left out of the cycle.
+    cycle = StageChange.objects.filter(opportunity_id__in=won_deals, is_reopen=False).aggregate(
         days=Sum("days_in_previous_stage"), deals=Count("opportunity_id", distinct=True)
     )
     average_cycle = None

@@ -235,3 +235,36 @@ def test_a_rep_entered_lead_has_no_default_source(rep, rep_client):
     assert response.status_code == 200 and "source" in response.context["form"].errors
     assert not Lead.objects.exists()
     assert LeadSource.objects.filter(code="website").exists()
+
+
+def test_the_time_a_deal_sat_lost_is_not_counted_in_its_sales_cycle(leader, rep, stages, loss_reason):
+    from django.utils import timezone
+
+    from reports.periods import Period
+    from reports.queries.base import build_scope
+    from reports.queries.conversion import outcome_summary
+
+    start = timezone.now()
+    deal = Opportunity.open_new(
+        by=rep,
+        name="Back from the dead",
+        customer=OpportunityFactory(owner=rep).customer,
+        budget_amount=Decimal("1000"),
+        budget_confirmed=True,
+        timeline_confirmed=True,
+        expected_close_date=date(2099, 3, 1),
+    )
+    deal.move_to(stages[5], rep, loss_reason=loss_reason, now=start + timedelta(days=10))
+    deal.move_to(stages[1], leader, note="Back", now=start + timedelta(days=110))
+    deal.move_to(stages[4], leader, now=start + timedelta(days=115))
+    assert sorted(StageChange.objects.filter(opportunity=deal).values_list("is_reopen", flat=True)) == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    today = timezone.localdate()
+    scope = build_scope(leader, None, Period("custom", "next year", today, today + timedelta(days=400)))
+    summary = outcome_summary(scope)
+    assert summary["won"] == 1
+    assert summary["average_cycle_days"] == Decimal("15.0")  # 10 days to the loss, 5 after the reopen

@@ -209,6 +209,8 @@ def test_a_leader_merges_two_customers_and_nothing_is_lost(leader_client, leader
     assert survivor_entry.changed_by == leader and "华信科技 有限公司" in survivor_entry.note
     assert merged.filter(field="customer_id").count() == 2  # the deal and the contact
     assert merged.filter(field="company").count() == 1
+    page = leader_client.get(first.get_absolute_url()).content.decode()
+    assert "customer-changes" in page and "Merged “华信科技 有限公司”" in page
 
 
 def test_a_rep_cannot_merge_customers(rep_client, rep):
