@@ -102,3 +102,18 @@ def test_search_keeps_a_fixed_number_of_queries(rows, rep, leader, admin_user, s
         with django_assert_max_num_queries(11):
             response = client.get(reverse("workspace:search"), {"q": "nova"})
         assert len(response.context["results"].deals) == min(rows, 10)
+
+
+def test_the_demo_data_has_its_two_huaxin_customers_in_the_duplicate_finder(django_db_setup):
+    import io
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from customers.views import duplicate_groups
+
+    call_command("seed_demo", stdout=io.StringIO())
+    rep1 = User.objects.get(username="rep1")
+    groups = [[c.name for c in g["customers"]] for g in duplicate_groups(rep1)]
+    assert ["华信科技有限公司", "华信科技有限公司"] in groups
+    assert found(client_for(rep1), "华信科技")["customers"] == ["华信科技有限公司", "华信科技有限公司"]
