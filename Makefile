@@ -1,5 +1,5 @@
 # The project's vocabulary. `make run` and `make test` are all a newcomer needs.
-.PHONY: run test bench setup lint format messages
+.PHONY: run test bench loadtest setup lint format messages
 
 run:        ## start the app with demo data on SQLite (worker and scheduler included)
 	scripts/run.sh
@@ -9,6 +9,9 @@ test:       ## the whole test suite on PostgreSQL and Redis, then on SQLite
 
 bench:      ## seed SCALE opportunities into a fresh PostgreSQL database and time every page
 	scripts/bench.sh $(or $(SCALE),100000)
+
+loadtest:   ## deal-list pages per second with 8 clients against gunicorn (after make bench)
+	scripts/loadtest.sh $(or $(DURATION),20) $(or $(CLIENTS),8)
 
 setup:
 	scripts/setup.sh

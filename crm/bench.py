@@ -6,8 +6,6 @@ from crm.benchmark import BenchContext, Page
 
 
 def pages(ctx: BenchContext) -> list[Page]:
-    return [
-        Page("my day (rep)", reverse("home"), ctx.rep),
-        Page("my day (leader)", reverse("home"), ctx.leader),
-        Page("my day, own work (leader)", reverse("home") + "?scope=mine", ctx.leader),
-    ]
+    pages = [Page(f"my day ({role})", reverse("home"), user) for role, user in ctx.roles()]
+    pages.append(Page("my day, own work (leader)", reverse("home") + "?scope=mine", ctx.leader))
+    return pages

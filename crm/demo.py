@@ -188,15 +188,23 @@ def create_org(extra_reps: int = 0) -> Org:
         rep.groups.add(rep_group)
         reps.append(rep)
     # Benchmark scale: more teams of eight reps each, so a rep's book stays realistic.
+    # Teams 3 to 12 are led by one sales director, who so sees ten teams at once.
     number = 7
+    director = None
     while extra_reps > 0:
         t = len(teams) + 1
-        leader = _user(f"leader{t}", "主管", str(t), password)
+        if t <= 12:
+            director = director or _user("director", "总监", "", password)
+            leader = director
+        else:
+            leader = _user(f"leader{t}", "主管", str(t), password)
         team, _ = Team.objects.update_or_create(name=f"销售{t}部", defaults={"leader": leader})
-        leader.team = team
-        leader.save(update_fields=["team"])
+        if leader is not director:
+            leader.team = team
+            leader.save(update_fields=["team"])
         teams.append(team)
-        leaders.append(leader)
+        if leader not in leaders:
+            leaders.append(leader)
         for _ in range(min(8, extra_reps)):
             reps.append(_user(f"rep{number}", "销售", str(number), password, team=team))
             number += 1

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Ours
     "crm",
     "audit",
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "opportunities",
     "reports",
     "notifications",
+    "api",
     "workspace",
 ]
 
@@ -109,6 +113,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+# A read replica for reports and exports (see crm/db_router.py). In tests it is a mirror of
+# the primary; behind PgBouncer in transaction mode set DISABLE_SERVER_SIDE_CURSORS=true.
+if env.str("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("REPLICA_DATABASE_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+DATABASE_ROUTERS = ["crm.db_router.ReplicaRouter"]
+REPLICA_READS = env.bool("REPLICA_READS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -226,3 +244,38 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=2000)
 # The report indexes carry INCLUDE columns for index-only scans on PostgreSQL; SQLite builds the
 # same indexes without them, which is harmless, so its warning about it is silenced.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# REST API (Django REST framework + drf-spectacular; Swagger UI from drf-spectacular-sidecar,
+# served by the app). Personal tokens from /profile/; the browser's session works too.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirst",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_THROTTLE_RATE", default="1200/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sales CRM API",
+    "DESCRIPTION": "Leads, customers, contacts, opportunities, follow-ups and notifications, within your access.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe the API, never data: readable without signing in.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OpportunityKindEnum": "opportunities.models.Opportunity.Kind",
+        "FollowUpKindEnum": "opportunities.models.Activity.Kind",
+        "NotificationKindEnum": "notifications.models.Notification.Kind",
+    },
+}

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from api.urls import token_urlpatterns as api_token_urls
+
 from . import views
 
 urlpatterns = [
@@ -19,5 +21,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("intake/", include("leads.intake_urls")),
     path("profile/", include("accounts.urls")),
+    path("profile/api-tokens/", include((api_token_urls, "api_tokens"))),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,12 +7,11 @@ from leads.models import Lead
 
 
 def pages(ctx: BenchContext) -> list[Page]:
-    rep_lead = ctx.sample(Lead.objects.visible_to(ctx.rep))
-    leader_lead = ctx.sample(Lead.objects.visible_to(ctx.leader))
-    return [
-        Page("leads list (rep)", reverse("leads:list"), ctx.rep),
-        Page("leads list (leader)", reverse("leads:list"), ctx.leader),
-        Page("leads list, search (rep)", reverse("leads:list") + "?q=138&sort=-score", ctx.rep),
-        Page("lead detail (rep)", reverse("leads:detail", args=[rep_lead]), ctx.rep),
-        Page("lead detail (leader)", reverse("leads:detail", args=[leader_lead]), ctx.leader),
-    ]
+    result = [Page("leads list, search (rep)", reverse("leads:list") + "?q=138&sort=-score", ctx.rep)]
+    for role, user in ctx.roles():
+        lead = ctx.sample(Lead.objects.visible_to(user))
+        result += [
+            Page(f"leads list ({role})", reverse("leads:list"), user),
+            Page(f"lead detail ({role})", reverse("leads:detail", args=[lead]), user),
+        ]
+    return result

@@ -33,10 +33,7 @@ def _rolled_back(scan):
 
 
 def pages(ctx: BenchContext) -> list[Page]:
-    return [
-        Page("notifications (rep)", reverse("notifications:list"), ctx.rep),
-        Page("notifications (leader)", reverse("notifications:list"), ctx.leader),
-    ]
+    return [Page(f"notifications ({role})", reverse("notifications:list"), user) for role, user in ctx.roles()]
 
 
 def _every_deal_open_and_stale() -> None:
@@ -65,7 +62,16 @@ def jobs(ctx: BenchContext) -> list[Job]:
             reminders.scan_stale,
             repeat=2,
             prepare=_every_deal_open_and_stale,
+            dirties=("opportunities_opportunity", "notifications_notification"),
         ),
-        Job("stale scan (all open deals, all new)", _rolled_back(reminders.scan_stale)),
-        Job("follow-up-due scan (all new)", _rolled_back(reminders.scan_follow_ups_due)),
+        Job(
+            "stale scan (all open deals, all new)",
+            _rolled_back(reminders.scan_stale),
+            dirties=("notifications_notification",),
+        ),
+        Job(
+            "follow-up-due scan (all new)",
+            _rolled_back(reminders.scan_follow_ups_due),
+            dirties=("notifications_notification",),
+        ),
     ]

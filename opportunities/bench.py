@@ -7,18 +7,23 @@ from opportunities.models import Opportunity
 
 
 def pages(ctx: BenchContext) -> list[Page]:
-    rep_deal = ctx.sample(Opportunity.objects.visible_to(ctx.rep).open())
-    leader_deal = ctx.sample(Opportunity.objects.visible_to(ctx.leader).open())
     listing = reverse("opportunities:list")
     board = reverse("opportunities:board")
-    return [
-        Page("opportunities list (rep)", listing, ctx.rep),
-        Page("opportunities list (leader)", listing, ctx.leader),
+    result = [
         Page("opportunities list, stale by amount (rep)", listing + "?stale=on&sort=-amount", ctx.rep),
         Page("opportunities list, overdue (leader)", listing + "?overdue=on", ctx.leader),
-        Page("board (rep)", board, ctx.rep),
-        Page("board (leader)", board, ctx.leader),
-        Page("opportunity detail (rep)", reverse("opportunities:detail", args=[rep_deal]), ctx.rep),
-        Page("opportunity detail (leader)", reverse("opportunities:detail", args=[leader_deal]), ctx.leader),
-        Page("opportunity edit (rep)", reverse("opportunities:edit", args=[rep_deal]), ctx.rep),
+        Page("opportunities list, overdue (admin)", listing + "?overdue=on", ctx.admin),
     ]
+    for role, user in ctx.roles():
+        deal = ctx.sample(Opportunity.objects.visible_to(user).open())
+        result += [
+            Page(f"opportunities list ({role})", listing, user),
+            Page(f"board ({role})", board, user),
+            Page(f"opportunity detail ({role})", reverse("opportunities:detail", args=[deal]), user),
+            Page(f"opportunity edit ({role})", reverse("opportunities:edit", args=[deal]), user),
+        ]
+    result += [
+        Page(f"opportunities CSV export, open deals ({role})", reverse("opportunities:export"), user)
+        for role, user in ctx.roles()
+    ]
+    return result

@@ -13,6 +13,6 @@ def pages(ctx: BenchContext) -> list[Page]:
     result = []
     for name in REPORTS:
         url = reverse(f"reports:{name}")
-        for role, user in (("rep", ctx.rep), ("leader", ctx.leader), ("admin", ctx.admin)):
+        for role, user in ctx.roles():
             result.append(Page(f"reports {name} ({role})", url, user))
     return result

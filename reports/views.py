@@ -10,9 +10,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from crm.db_router import reads_from_replica
 from opportunities.models import Opportunity
 
 from . import sections as report_sections
@@ -33,6 +35,7 @@ PAGES = [
 ]
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class ReportView(View):
     page: str = ""
     title = _("Reports")

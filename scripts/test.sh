@@ -45,13 +45,14 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 
 say "Checks: migrations, docker-compose.yml schema, lint"
-env -u DATABASE_URL $PY manage.py makemigrations --check --dry-run
+env -u DATABASE_URL -u REPLICA_DATABASE_URL $PY manage.py makemigrations --check --dry-run
 .venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 .venv/bin/ruff check .
 
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 say "Test suite on PostgreSQL ($(echo "$DATABASE_URL" | sed 's#//[^@]*@#//#'))"
-$PY -m pytest -p no:cacheprovider --create-db "$@"
+# The replica alias is a test mirror of the primary, so the router's tests read through it.
+REPLICA_DATABASE_URL="${REPLICA_DATABASE_URL:-$DATABASE_URL}" $PY -m pytest -p no:cacheprovider --create-db "$@"
 
 say "Test suite on SQLite (all but the browser, broker and concurrency tests, which ran above)"
-env -u DATABASE_URL $PY -m pytest -p no:cacheprovider --create-db -m "not e2e and not broker and not concurrency" "$@"
+env -u DATABASE_URL -u REPLICA_DATABASE_URL $PY -m pytest -p no:cacheprovider --create-db -m "not e2e and not broker and not concurrency" "$@"

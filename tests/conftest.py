@@ -140,6 +140,14 @@ def admin_client_(admin_user) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _primary_only(request, settings):
+    """The replica (when configured) is a test mirror of the primary; only tests marked
+    `replica` route reads to it, since a mirror connection cannot see another connection's
+    uncommitted test data."""
+    settings.REPLICA_READS = request.node.get_closest_marker("replica") is not None
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

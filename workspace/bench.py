@@ -24,7 +24,7 @@ def pages(ctx: BenchContext) -> list[Page]:
     url = reverse("workspace:search")
     result = []
     for label, text in QUERIES:
-        for role, user in (("rep", ctx.rep), ("leader", ctx.leader), ("admin", ctx.admin)):
+        for role, user in ctx.roles():
             result.append(Page(f"search, {label} ({role})", f"{url}?{urlencode({'q': text})}", user))
     result.append(Page("hand over a leaver's work (admin)", reverse("workspace:hand_over"), ctx.admin))
     return result

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
+from crm.db_router import reads_from_replica
+
 from ..filters import OpportunityFilter
 from ..models import Opportunity
 from .common import active_stages
@@ -100,6 +102,7 @@ class _Echo:
         return value
 
 
+@reads_from_replica
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered set as CSV, streamed in chunks so a large export keeps memory flat."""
     filterset = opportunity_rows(request.user, request.GET)
