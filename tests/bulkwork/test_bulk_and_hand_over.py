@@ -205,3 +205,18 @@ def test_the_hand_over_keeps_a_fixed_number_of_queries(
     with django_assert_max_num_queries(22):
         client.post(reverse("workspace:hand_over"), {"leaver": rep.pk, "to": teammate.pk})
     assert Opportunity.objects.filter(owner=teammate).count() == rows
+
+
+def test_row_boxes_and_owner_choices_carry_plain_ids_past_a_thousand(leader_client, rep, stages):
+    deal = OpportunityFactory(pk=123456, owner=rep)
+    lead = LeadFactory(pk=654321, owner=rep)
+    body = leader_client.get(reverse("opportunities:list")).content.decode()
+    assert f'name="ids" value="{deal.pk}"' in body
+    assert f'name="ids" value="{lead.pk}"' in leader_client.get(reverse("leads:list")).content.decode()
+
+
+def test_the_duplicate_finders_merge_link_carries_a_plain_id(leader_client, rep):
+    CustomerFactory(pk=4321, owner=rep, name="Twin Ltd")
+    CustomerFactory(pk=5432, owner=rep, name="Twin")
+    body = leader_client.get(reverse("customers:duplicates")).content.decode()
+    assert "?duplicate=5432" in body
