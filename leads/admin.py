@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from .automation_admin import LeadEventInline
-from .models import Lead, LeadSource
+from .models import Lead, LeadContact, LeadSource
+
+
+class LeadContactInline(admin.TabularInline):
+    model = LeadContact
+    extra = 0
+    fields = ("name", "title", "buying_role", "attitude", "phone", "email")
 
 
 @admin.register(LeadSource)
@@ -21,4 +27,4 @@ class LeadAdmin(admin.ModelAdmin):
     readonly_fields = ("opportunity", "converted_at", "created_at", "last_activity_at", "ready_for_sales_at")
     list_select_related = ("source", "owner", "team")
     date_hierarchy = "created_at"
-    inlines = [LeadEventInline]
+    inlines = [LeadContactInline, LeadEventInline]
