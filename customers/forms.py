@@ -59,10 +59,14 @@ class ContactForm(VersionedModelForm):
 
 
 class MergeForm(forms.Form):
+    # A number box, not a menu: a menu of every visible customer would list thousands for an
+    # admin. The page links the likely duplicates, whose numbers it shows.
     duplicate = forms.ModelChoiceField(
-        label=_("Customer to merge into this one"),
+        label=_("Number of the customer to merge into this one"),
         queryset=Customer.objects.none(),
+        widget=forms.NumberInput(attrs={"min": 1}),
         help_text=_("Its deals, contacts and leads move here; then it is removed."),
+        error_messages={"invalid_choice": _("No customer of yours has this number.")},
     )
     confirm = forms.BooleanField(label=_("I have checked that these are the same company"))
 

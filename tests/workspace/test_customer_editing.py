@@ -290,3 +290,14 @@ def test_customer_edit_pages_keep_a_fixed_number_of_queries(rows, rep, leader, d
         assert (
             "duplicate-warning" in client.post(reverse("customers:new"), customer_data(name="Twin 1")).content.decode()
         )
+
+
+def test_the_merge_page_asks_for_a_number_rather_than_listing_every_customer(admin_client_, rep):
+    customers = [CustomerFactory(owner=rep, name=f"Firm {i}") for i in range(5)]
+    body = admin_client_.get(reverse("customers:merge", args=[customers[0].pk])).content.decode()
+    assert 'name="duplicate"' in body and "Firm 3" not in body
+    response = admin_client_.post(
+        reverse("customers:merge", args=[customers[0].pk]), {"duplicate": 999999, "confirm": "on"}
+    )
+    assert "No customer of yours has this number." in response.content.decode()
+    assert Customer.objects.count() == 5
