@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from crm.choices import BuyingStage, Region, Urgency, ValueTier
-from customers.models import Contact, Customer
+from customers.models import Contact, Customer, company_name_key, phone_key
 from leads.models import Lead, LeadSource
 from opportunities.models import (
     Activity,
@@ -279,6 +279,8 @@ class _Builder:
                     phone=f"0{rng.randint(10, 99)}-{rng.randint(10000000, 99999999)}",
                 )
             )
+        for row in rows:  # bulk_create skips Customer.save, which keeps the duplicate keys
+            row.name_key, row.phone_key = company_name_key(row.name), phone_key(row.phone)
         self.customers = Customer.objects.bulk_create(rows, batch_size=BATCH)
         contacts = []
         for c in self.customers:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "api",
     "attachments",
     "recyclebin",
+    "workspace",
 ]
 
 MIDDLEWARE = [

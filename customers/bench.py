@@ -13,5 +13,10 @@ def pages(ctx: BenchContext) -> list[Page]:
         result += [
             Page(f"customers list ({role})", reverse("customers:list"), user),
             Page(f"customer detail ({role})", reverse("customers:detail", args=[customer]), user),
+            Page(f"new customer ({role})", reverse("customers:new"), user),
+            Page(f"customer edit ({role})", reverse("customers:edit", args=[customer]), user),
+            Page(f"duplicate finder ({role})", reverse("customers:duplicates"), user),
         ]
+        if Customer.can_merge(user):
+            result.append(Page(f"merge customers ({role})", reverse("customers:merge", args=[customer]), user))
     return result

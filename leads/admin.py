@@ -4,7 +4,13 @@ from audit.admin import FieldHistoryAdmin
 from crm.softdelete import MoveToBinAdmin
 
 from .automation_admin import LeadEventInline
-from .models import Lead, LeadSource
+from .models import Lead, LeadContact, LeadSource
+
+
+class LeadContactInline(admin.TabularInline):
+    model = LeadContact
+    extra = 0
+    fields = ("name", "title", "buying_role", "attitude", "phone", "email")
 
 
 @admin.register(LeadSource)
@@ -24,4 +30,4 @@ class LeadAdmin(MoveToBinAdmin, FieldHistoryAdmin):
     readonly_fields = ("opportunity", "converted_at", "created_at", "last_activity_at", "ready_for_sales_at")
     list_select_related = ("source", "owner", "team")
     date_hierarchy = "created_at"
-    inlines = [LeadEventInline]
+    inlines = [LeadContactInline, LeadEventInline]

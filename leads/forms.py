@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import assignable_users
 from opportunities.forms import VersionedModelForm, date_input
 
-from .models import Lead, LeadSource
+from .models import Lead, LeadContact, LeadSource
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -66,16 +66,19 @@ class LeadForm(VersionedModelForm):
         # leaders and admins may leave it to the team's pool.
         self.fields["owner"].required = not (user.is_admin or user.is_leader)
         self.fields["source"].queryset = LeadSource.objects.filter(is_active=True)
-        # Conversion and disqualification have their own actions; here a lead is new or being worked.
+        # Conversion and disqualification have their own actions; "qualified" follows the BANT
+        # checklist (`Lead.status_from_bant`), so here a lead is new or being worked.
         self.fields["status"].choices = [
             (Lead.Status.NEW, Lead.Status.NEW.label),
             (Lead.Status.WORKING, Lead.Status.WORKING.label),
         ]
+        self.fields["status"].help_text = _("A lead whose four BANT criteria are confirmed becomes qualified.")
+        if self.instance.status == Lead.Status.QUALIFIED:
+            self.fields["status"].choices += [(Lead.Status.QUALIFIED, Lead.Status.QUALIFIED.label)]
         if not self.instance.pk:
+            # No default source: a lead a rep enters came from somewhere they know (the website's
+            # leads arrive through the intake form with their own source).
             self.fields["owner"].initial = user.pk
-            self.fields["source"].initial = (
-                LeadSource.objects.filter(is_active=True).values_list("pk", flat=True).first()
-            )
 
     def section(self, names):
         return [self[name] for name in names]
@@ -101,6 +104,18 @@ class LeadForm(VersionedModelForm):
 class ConvertAsWonForm(forms.Form):
     amount = forms.DecimalField(label=_("Won amount"), max_digits=14, decimal_places=2, min_value=0.01)
     name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
+
+    def __init__(self, *args, limit=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if limit is not None:
+            # Shown only: `Lead.convert_as_won` holds the rule and refuses above it.
+            self.fields["amount"].help_text = _("Quick wins are limited to %(limit)s.") % {"limit": f"{limit:,.0f}"}
+
+
+class LeadContactForm(forms.ModelForm):
+    class Meta:
+        model = LeadContact
+        fields = ["name", "title", "buying_role", "attitude", "phone", "email"]
 
 
 class DisqualifyForm(forms.Form):

@@ -22,6 +22,7 @@ from audit.tracking import TracksHistory, acting_as
 from crm.choices import BilingualName, CustomerType, Industry, Region
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable
+from customers.models import Contact
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -162,6 +163,16 @@ class Lead(TracksHistory, SoftDeletable):
     def __str__(self) -> str:
         return f"{self.name} · {self.company}"
 
+    def save(self, *args, **kwargs) -> None:
+        # The status follows the BANT rule (`status_from_bant`) on every save.
+        status = self.status_from_bant()
+        if status != self.status:
+            self.status = status
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "status"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
@@ -201,6 +212,15 @@ class Lead(TracksHistory, SoftDeletable):
     def is_open(self) -> bool:
         return self.status not in (self.Status.CONVERTED, self.Status.DISQUALIFIED)
 
+    def status_from_bant(self) -> str:
+        """An open lead whose four BANT criteria are met is qualified (SPEC: leads); one that
+        loses a criterion goes back to being worked. Converted and disqualified leads keep theirs."""
+        if not self.is_open:
+            return self.status
+        if self.is_qualified:
+            return self.Status.QUALIFIED
+        return self.Status.WORKING if self.status == self.Status.QUALIFIED else self.status
+
     # --- Conversion --------------------------------------------------------------------
 
     def _lock_open(self) -> Lead:
@@ -209,8 +229,12 @@ class Lead(TracksHistory, SoftDeletable):
             raise ValidationError(_("This lead is already converted or disqualified."))
         return lead
 
-    def _customer_and_contact(self, by: User):
-        from customers.models import Contact, Customer
+    def _customer_and_contacts(self, by: User):
+        """The customer (reused by `Customer.find_or_create`) and every contact the lead names:
+        the lead's own contact, its decision-chain contacts with their buying roles, and the
+        decision maker named in the BANT "authority" box when no listed contact holds that role.
+        Contacts already at the customer (same email, else same name) are reused."""
+        from customers.models import Customer
 
         owner = self.owner or by
         customer, _created = Customer.find_or_create(
@@ -220,23 +244,51 @@ class Lead(TracksHistory, SoftDeletable):
             industry=self.industry,
             region=self.region,
         )
-        contact = None
-        if self.email:
-            contact = customer.contacts.filter(email__iexact=self.email).first()
-        if contact is None:
-            contact = customer.contacts.filter(name=self.name).first()
-        if contact is None:
-            contact = Contact.objects.create(
-                customer=customer,
-                name=self.name,
-                title=self.title,
-                phone=self.phone,
-                email=self.email,
-                buying_role=Contact.BuyingRole.DECISION_MAKER
-                if self.is_decision_maker
-                else Contact.BuyingRole.INFLUENCER,
+        role = Contact.BuyingRole
+        named = [
+            {
+                "name": self.name,
+                "title": self.title,
+                "phone": self.phone,
+                "email": self.email,
+                "buying_role": role.DECISION_MAKER if self.is_decision_maker else role.INFLUENCER,
+                "attitude": Contact.Attitude.NEUTRAL,
+            }
+        ]
+        named += [
+            {f: getattr(c, f) for f in ("name", "title", "phone", "email", "buying_role", "attitude")}
+            for c in self.decision_chain.all()
+        ]
+        if not self.is_decision_maker and self.decision_maker.strip():
+            if not any(n["buying_role"] == role.DECISION_MAKER for n in named):
+                name, title = split_name_and_title(self.decision_maker)
+                named.append(
+                    {
+                        "name": name,
+                        "title": title,
+                        "phone": "",
+                        "email": "",
+                        "buying_role": role.DECISION_MAKER,
+                        "attitude": Contact.Attitude.NEUTRAL,
+                    }
+                )
+        existing = list(customer.contacts.all())
+        contacts: list = []
+        for fields in named:
+            contact = next(
+                (c for c in existing if fields["email"] and c.email.lower() == fields["email"].lower()), None
             )
-        return customer, contact
+            contact = contact or next((c for c in existing if c.name == fields["name"]), None)
+            if contact is None:
+                contact = Contact.objects.create(customer=customer, **fields)
+                existing.append(contact)
+            elif fields["buying_role"] == role.DECISION_MAKER and contact.buying_role != role.DECISION_MAKER:
+                # The lead knows more than the old record: she decides now.
+                contact.buying_role = role.DECISION_MAKER
+                contact.save(update_fields=["buying_role"])
+            if contact not in contacts:
+                contacts.append(contact)
+        return customer, contacts
 
     def _finish_conversion(self, opportunity: Opportunity, now) -> None:
         self.status = self.Status.CONVERTED
@@ -260,13 +312,13 @@ class Lead(TracksHistory, SoftDeletable):
             missing = lead.bant_missing()
             if missing:
                 raise LeadNotQualified(missing)
-            customer, contact = lead._customer_and_contact(by)
+            customer, contacts = lead._customer_and_contacts(by)
             first = Stage.objects.first_open()
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or f"{lead.company} · {lead.need_description[:60]}".strip(" ·"),
                 customer=customer,
-                primary_contact=contact,
+                primary_contact=contacts[0],
                 owner=lead.owner or by,
                 amount=lead.budget_amount or Decimal("0"),
                 stage=first,
@@ -283,7 +335,7 @@ class Lead(TracksHistory, SoftDeletable):
                 next_follow_up_at=lead.next_follow_up_at,
                 created_by=by,
             )
-            opportunity.contacts.add(contact)
+            opportunity.contacts.add(*contacts)
             opportunity.record_creation(by, now)
             lead._finish_conversion(opportunity, now)
         self.refresh_from_db()
@@ -293,22 +345,37 @@ class Lead(TracksHistory, SoftDeletable):
         """Small fast deal (seed 004): straight to a won opportunity, bypassing the stage process.
 
         The deal is flagged `is_quick_win` so stage statistics leave it out; no BANT check,
-        but the amount must be positive.
+        but the amount must be positive and at most the admin's quick-win limit
+        (`LeadAutomationSettings.quick_win_limit`): a larger deal goes through the stages, where
+        the leader sees it, so a rep cannot book a large win past the process.
         """
         from opportunities.models import Opportunity, Stage
+
+        from .automation_models import LeadAutomationSettings
 
         amount = Decimal(amount)
         if amount <= 0:
             raise ValidationError({"amount": _("A won deal needs an amount greater than zero.")})
+        limit = LeadAutomationSettings.load().quick_win_limit
+        if limit is not None and amount > limit:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Quick wins are for small deals of at most %(limit)s. A deal of this size goes "
+                        "through the sales process: convert the lead and move the deal through the stages."
+                    )
+                    % {"limit": f"{limit:,.0f}"}
+                }
+            )
         with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
-            customer, contact = lead._customer_and_contact(by)
+            customer, contacts = lead._customer_and_contacts(by)
             won = Stage.objects.won()
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or lead.company,
                 customer=customer,
-                primary_contact=contact,
+                primary_contact=contacts[0],
                 owner=lead.owner or by,
                 amount=amount,
                 stage=won,
@@ -320,7 +387,7 @@ class Lead(TracksHistory, SoftDeletable):
                 is_quick_win=True,
                 created_by=by,
             )
-            opportunity.contacts.add(contact)
+            opportunity.contacts.add(*contacts)
             lead._finish_conversion(opportunity, now)
         self.refresh_from_db()
         return opportunity
@@ -337,6 +404,57 @@ class Lead(TracksHistory, SoftDeletable):
             lead.version += 1
             lead.save(update_fields=["status", "disqualify_reason", "version", "updated_at"])
         self.refresh_from_db()
+
+    def add_to_decision_chain(self, **fields) -> LeadContact:
+        """Name another person of the buying side. A decision maker named here also answers
+        BANT's "who decides?" when nobody was named yet (confirming it stays the rep's call)."""
+        if not self.is_open:
+            raise ValidationError(_("This lead is already converted or disqualified."))
+        with transaction.atomic():
+            contact = LeadContact.objects.create(lead=self, **fields)
+            if contact.buying_role == Contact.BuyingRole.DECISION_MAKER and not (
+                self.is_decision_maker or self.decision_maker.strip()
+            ):
+                self.decision_maker = str(contact)[:100]
+                self.version += 1
+                self.save(update_fields=["decision_maker", "version", "updated_at"])
+        return contact
+
+
+def split_name_and_title(text: str) -> tuple[str, str]:
+    """ "韩梅梅 (CIO)" or "韩梅梅（CIO）" -> ("韩梅梅", "CIO"); plain text is all name."""
+    text = text.strip()
+    for opening, closing in (("(", ")"), ("（", "）")):
+        if text.endswith(closing) and opening in text:
+            name, _sep, title = text[: -len(closing)].partition(opening)
+            if name.strip():
+                return name.strip()[:100], title.strip()[:100]
+    return text[:100], ""
+
+
+class LeadContact(models.Model):
+    """Another person on the lead's decision chain (decision maker, influencer, user, ...):
+    conversion turns each into a contact of the customer on the new deal, with this role."""
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="decision_chain")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    buying_role = models.CharField(
+        _("buying role"), max_length=20, choices=Contact.BuyingRole.choices, default=Contact.BuyingRole.DECISION_MAKER
+    )
+    attitude = models.CharField(
+        _("attitude"), max_length=20, choices=Contact.Attitude.choices, default=Contact.Attitude.NEUTRAL
+    )
+
+    class Meta:
+        verbose_name = _("lead contact")
+        verbose_name_plural = _("lead contacts")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})" if self.title else self.name
 
 
 from .automation_models import *  # noqa: E402,F401,F403  (issue 5: events, scoring and assignment rules)

@@ -21,8 +21,8 @@ from opportunities.forms import EditConflict, FollowUpForm
 from opportunities.views.common import is_htmx
 
 from .filters import LeadFilter
-from .forms import ConvertAsWonForm, DisqualifyForm, LeadForm
-from .models import Lead, LeadNotQualified
+from .forms import ConvertAsWonForm, DisqualifyForm, LeadContactForm, LeadForm
+from .models import Lead, LeadAutomationSettings, LeadNotQualified
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -105,6 +105,7 @@ class LeadEditView(UpdateView):
 
 def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) -> HttpResponse:
     now = timezone.now()
+    limit = LeadAutomationSettings.load().quick_win_limit
     context = {
         "lead": lead,
         "now": now,
@@ -112,9 +113,11 @@ def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) 
         "missing": lead.bant_missing(),
         "timeline": [{"when": a.occurred_at, "activity": a} for a in timeline_for(lead)],
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
-        "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}),
+        "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}, limit=limit),
         "disqualify_form": forms.get("disqualify_form") or DisqualifyForm(),
         "history": history_of(lead, limit=HISTORY_LIMIT),
+        "decision_chain": lead.decision_chain.all(),
+        "chain_form": forms.get("chain_form") or LeadContactForm(),
     }
     return render(request, "leads/detail.html", context, status=status)
 
@@ -179,7 +182,7 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
 def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
     """Small fast deal: straight to a won opportunity, outside the stage statistics."""
     lead = get_lead_for(request.user, pk)
-    form = ConvertAsWonForm(request.POST)
+    form = ConvertAsWonForm(request.POST, limit=LeadAutomationSettings.load().quick_win_limit)
     if form.is_valid():
         try:
             deal = lead.convert_as_won(request.user, form.cleaned_data["amount"], name=form.cleaned_data["name"])
@@ -210,3 +213,28 @@ def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request.user, pk)
     return move_to_bin_response(request, lead, reverse("leads:list"), back=lead.get_absolute_url())
+
+
+@require_POST
+def add_lead_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name another person on the lead's decision chain; conversion carries them over."""
+    lead = get_lead_for(request.user, pk)
+    form = LeadContactForm(request.POST)
+    if form.is_valid():
+        try:
+            lead.add_to_decision_chain(**form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(lead)
+        messages.success(request, _("Contact added to the decision chain."))
+        return redirect(f"{lead.get_absolute_url()}#decision-chain")
+    return render_detail(request, lead, chain_form=form)
+
+
+@require_POST
+def remove_lead_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    lead = get_lead_for(request.user, pk)
+    if lead.is_open:
+        get_object_or_404(lead.decision_chain, pk=contact_pk).delete()
+        messages.success(request, _("Contact removed from the decision chain."))
+    return redirect(f"{lead.get_absolute_url()}#decision-chain")

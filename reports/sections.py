@@ -413,6 +413,7 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
                     C("rep", _("Rep")),
                     C("skips", _("Stage skips"), "int"),
                     C("long_first_stage", _("Long in first stage, then won"), "int"),
+                    C("reopens", _("Reopened closed deals"), "int"),
                     C("past_due", _("Past expected close"), "int"),
                     C("pushed", _("Close date pushed %(n)s+ times") % {"n": FICTION_PUSHES}, "int"),
                     C("stale", _("Stale"), "int"),
@@ -422,7 +423,10 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
                 per_rep,
             ),
             charts.quality_figure(per_rep),
-            note=_("Skips, long first stages and quick wins in the period; past-due and stale deals as of now."),
+            note=_(
+                "Skips, long first stages, reopened closed deals and quick wins in the period; past-due and "
+                "stale deals as of now."
+            ),
         ),
         Section(
             "skips",

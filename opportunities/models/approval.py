@@ -147,6 +147,9 @@ class ApprovalRequest(models.Model):
             if approval is None:
                 raise ValidationError(gettext("No approval is needed from you for this deal; move it directly."))
             others = [r for r in deal.requirements_for(stage, by=by) if r != approval]
+            reason_missing = deal.reopen_reason_requirement(stage, note)
+            if reason_missing:
+                others.append(reason_missing)
             if others:
                 raise StageMoveRefused(others)
             pending = cls.objects.filter(opportunity=deal, status=cls.Status.PENDING).select_related("stage").first()
@@ -194,6 +197,8 @@ class ApprovalRequest(models.Model):
             note = gettext("Approved by %(leader)s.") % {"leader": by}
             if request.decision_comment:
                 note = f"{note} {request.decision_comment}"
+            if deal.is_reopen_to(request.stage) and request.note:
+                note = f"{request.note} · {note}"  # the rep's reason for reopening leads
             # The move takes its time after locking the deal's row; the decision shares it, so
             # the history stays in the order the moves really happened.
             change = deal.move_to(request.stage, by, note=note)

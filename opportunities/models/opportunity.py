@@ -514,21 +514,33 @@ class Opportunity(TracksHistory, SoftDeletable):
             return True
         return self.pk is not None and self.contacts.filter(buying_role=role).exists()
 
+    def is_reopen_to(self, stage: Stage) -> bool:
+        """Leaving a closed outcome (won or lost) reopens the deal: the leader's numbers counted
+        it as closed, so it takes a reason and the team leader's approval."""
+        return self.stage.is_closed and stage.pk != self.stage_id
+
     def needs_approval_for(self, stage: Stage) -> bool:
-        """Seed 004 / SPEC stage 3: large deals need the team leader's approval to enter."""
+        """Seed 004 / SPEC stage 3: large deals need the team leader's approval to enter; and
+        reopening a closed deal needs it whatever the amount."""
+        if self.is_reopen_to(stage):
+            return True
         return stage.approval_threshold is not None and self.amount >= stage.approval_threshold
 
     def is_approved_for(self, stage: Stage, amount: Decimal | None = None) -> bool:
         """An approval counts for the stage it was given for and an amount no larger than it
-        (the deal's amount, or `amount` when checking a change)."""
+        (the deal's amount, or `amount` when checking a change). For a reopen it must have been
+        asked since the deal closed (an approval from before the close approved something else)."""
         from .approval import ApprovalRequest
 
-        return ApprovalRequest.objects.filter(
+        approvals = ApprovalRequest.objects.filter(
             opportunity=self,
             stage=stage,
             status=ApprovalRequest.Status.APPROVED,
             amount__gte=self.amount if amount is None else amount,
-        ).exists()
+        )
+        if self.is_reopen_to(stage) and self.closed_at:
+            approvals = approvals.filter(created_at__gte=self.closed_at)
+        return approvals.exists()
 
     def can_approve(self, user: User | None) -> bool:
         """The owner's team leader, or an admin, may approve; their own move needs no request."""
@@ -574,6 +586,8 @@ class Opportunity(TracksHistory, SoftDeletable):
     def approval_requirement(self, stage: Stage, *, by: User | None = None) -> str | None:
         """The leader-approval requirement for `stage` when it is unmet for `by`, else None."""
         if self.needs_approval_for(stage) and not self.can_approve(by) and not self.is_approved_for(stage):
+            if self.is_reopen_to(stage):
+                return gettext("Reopening a closed deal needs the team leader's approval.")
             return gettext("Deals of %(threshold)s or more need the team leader's approval for this stage.") % {
                 "threshold": f"{stage.approval_threshold:,.0f}"
             }
@@ -611,6 +625,12 @@ class Opportunity(TracksHistory, SoftDeletable):
             return self.request_approval(stage, by=by, note=note)
         return self.move_to(stage, by, note=note, loss_reason=loss_reason)
 
+    def reopen_reason_requirement(self, stage: Stage, note: str) -> str | None:
+        """A reopen must say why (the note becomes the reason on the stage history)."""
+        if self.is_reopen_to(stage) and not (note or "").strip():
+            return gettext("Give the reason for reopening the deal in the note.")
+        return None
+
     def stages_skipped_to(self, stage: Stage) -> int:
         """How many stages of the forward path a move jumps over (0 for a normal or backward move)."""
         current = self.stage
@@ -634,8 +654,10 @@ class Opportunity(TracksHistory, SoftDeletable):
         Locks the row, checks `requirements_for`, and on success writes the immutable
         `StageChange` (who, when, from, to, days in the previous stage, stages skipped), then
         sets probability, `stage_entered_at` and `closed_at`. Backward moves are allowed and
-        recorded; forward skips are allowed and flagged for the data-quality report. A refusal
-        raises `StageMoveRefused` and changes nothing.
+        recorded; forward skips are allowed and flagged for the data-quality report. Leaving a
+        won or lost outcome is a reopen: it needs a reason (`note`) and the leader's approval,
+        and is recorded as `is_reopen` (reports count it as a reopen, not as a new entry). A
+        refusal raises `StageMoveRefused` and changes nothing.
 
         The time of the move is taken after the row lock (unless `now` is given, as when
         replaying history), so concurrent moves of one deal get times in the order they were
@@ -649,6 +671,9 @@ class Opportunity(TracksHistory, SoftDeletable):
             if deal.stage_id == stage.pk:
                 raise StageMoveRefused([gettext("The deal is already in this stage.")])
             reasons = deal.requirements_for(stage, by=by, loss_reason=loss_reason)
+            reason_missing = deal.reopen_reason_requirement(stage, note)
+            if reason_missing:
+                reasons.append(reason_missing)
             if reasons:
                 raise StageMoveRefused(reasons)
             previous = deal.stage
@@ -665,6 +690,7 @@ class Opportunity(TracksHistory, SoftDeletable):
                 is_backward=stage.outcome != Stage.Outcome.LOST
                 and previous.outcome != Stage.Outcome.LOST
                 and stage.order < previous.order,
+                is_reopen=deal.is_reopen_to(stage),
                 amount=deal.amount,
                 loss_reason=loss_reason if stage.outcome == Stage.Outcome.LOST else None,
                 note=note,
@@ -848,6 +874,9 @@ class StageChange(models.Model):
     days_in_previous_stage = models.DecimalField(_("days in previous stage"), max_digits=9, decimal_places=2)
     stages_skipped = models.PositiveSmallIntegerField(_("stages skipped"), default=0)
     is_backward = models.BooleanField(_("backward"), default=False)
+    is_reopen = models.BooleanField(
+        _("reopen"), default=False, help_text=_("Left a won or lost outcome (with the leader's approval).")
+    )
     amount = models.DecimalField(_("amount at the time"), max_digits=14, decimal_places=2, default=Decimal("0"))
     loss_reason = models.ForeignKey(
         LossReason, verbose_name=_("loss reason"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -880,6 +909,7 @@ class StageChange(models.Model):
                 name="stagechange_report_from_idx",
             ),
             models.Index(fields=["changed_at"], condition=Q(stages_skipped__gt=0), name="stagechange_skip_idx"),
+            models.Index(fields=["changed_at"], condition=Q(is_reopen=True), name="stagechange_reopen_idx"),
         ]
 
     def __str__(self) -> str:

@@ -30,8 +30,11 @@ def decide_approval(request: HttpRequest, pk: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     try:
         if decision == "approve":
-            approval.approve(request.user, comment)
-            messages.success(request, _("Approved: the deal moved into “%(stage)s”.") % {"stage": approval.stage})
+            change = approval.approve(request.user, comment)
+            if change.is_reopen:
+                messages.success(request, _("Approved: the deal reopened in “%(stage)s”.") % {"stage": approval.stage})
+            else:
+                messages.success(request, _("Approved: the deal moved into “%(stage)s”.") % {"stage": approval.stage})
         elif decision == "reject":
             approval.reject(request.user, comment)
             messages.success(request, _("Rejected; the rep has been told why."))

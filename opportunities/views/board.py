@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -145,10 +144,9 @@ def _move_outcome(deal: Opportunity, stage: Stage, form: MoveForm, user) -> tupl
     loss_reason = form.cleaned_data.get("loss_reason")
     try:
         result = deal.move_or_request_approval(stage, user, note=note, loss_reason=loss_reason)
-    except StageMoveRefused:
-        reasons = deal.requirements_for(stage, by=user, loss_reason=loss_reason) or [
-            gettext("The deal is already in this stage.")
-        ]
+    except StageMoveRefused as refusal:
+        reasons = deal.requirements_for(stage, by=user, loss_reason=loss_reason)
+        reasons += [r for r in refusal.reasons if r not in reasons]
         return False, reasons, deal.approval_requirement(stage, by=user) is not None, None
     except ValidationError as refusal:
         return False, list(refusal.messages), False, None
@@ -182,7 +180,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             request, deal, moved=moved, reasons=reasons, needs_approval=needs_approval, approval=approval
         )
     if moved:
-        messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage})
+        messages.success(request, moved_message(deal, stage))
     elif approval is not None:
         messages.info(request, approval_requested_message(deal, stage))
     else:
@@ -198,7 +196,20 @@ def _form_errors(form: MoveForm) -> list[str]:
     return [str(e) for errors in form.errors.values() for e in errors]
 
 
+def moved_message(deal: Opportunity, stage: Stage) -> str:
+    """What the rep reads after a move; leaving won or lost says "reopened", not "moved"."""
+    last = deal.stage_changes.order_by("-changed_at", "-pk").only("is_reopen").first()
+    if last is not None and last.is_reopen:
+        return _("“%(deal)s” reopened in %(stage)s.") % {"deal": deal, "stage": stage}
+    return _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage}
+
+
 def approval_requested_message(deal: Opportunity, stage: Stage) -> str:
+    if deal.is_reopen_to(stage):
+        return _(
+            "Reopening “%(deal)s” in %(stage)s needs the team leader's approval: the request has been sent "
+            "with your reason, and you will be notified of the decision."
+        ) % {"deal": deal, "stage": stage}
     return _(
         "“%(deal)s” needs the team leader's approval to enter %(stage)s: the request has been sent, "
         "and you will be notified of the decision."
@@ -233,6 +244,7 @@ def _board_response(
             "needs_approval": needs_approval,
             "approval": approval,
             "approval_message": approval_requested_message(deal, approval.stage) if approval else "",
+            "moved_message": moved_message(deal, deal.stage) if moved else "",
             "columns": columns,
             "stages": stages,
             "now": now,

@@ -23,7 +23,8 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
 
     "Went on" means the deal later entered a stage further along the path (the next stage,
     or beyond it by a skip, or won); "won" means the deal is won now. Deals are counted once
-    per stage however often they re-entered it.
+    per stage however often they re-entered it, and a reopen (a closed deal brought back with
+    the leader's approval) is not an entry: it shows as a reopen in the data-quality report.
 
     One query: the history since the period began is grouped per deal (first entry into each
     stage in the period, last move further along), then counted per stage.
@@ -43,7 +44,7 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
     for stage in stages:
         further = [s.pk for s in scope.stages if s.outcome != Stage.Outcome.LOST and s.order > stage.order]
         entry, onward = f"entry_{stage.pk}", f"onward_{stage.pk}"
-        per_deal[entry] = Min("changed_at", filter=Q(to_stage_id=stage.pk) & in_period)
+        per_deal[entry] = Min("changed_at", filter=Q(to_stage_id=stage.pk, is_reopen=False) & in_period)
         per_deal[onward] = Max("changed_at", filter=Q(to_stage_id__in=further))
         entered = Q(**{f"{entry}__isnull": False})
         totals[f"entered_{stage.pk}"] = Count("opportunity_id", filter=entered)
@@ -118,7 +119,8 @@ def outcome_summary(scope: ReportScope) -> dict:
     # The history of the deals won in the period (the same deals, scope and filters as above),
     # read through the covering index on (opportunity, changed_at) without joining the deals.
     won_deals = closed.filter(stage_id__in=won_ids).values("pk")
-    cycle = StageChange.objects.filter(opportunity_id__in=won_deals).aggregate(
+    # A reopen's days are the time the deal sat closed, not selling time: left out of the cycle.
+    cycle = StageChange.objects.filter(opportunity_id__in=won_deals, is_reopen=False).aggregate(
         days=Sum("days_in_previous_stage"), deals=Count("opportunity_id", distinct=True)
     )
     average_cycle = None

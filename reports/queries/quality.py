@@ -49,8 +49,8 @@ def _long_first_stage_q(scope: ReportScope, threshold: Decimal | None, prefix: s
 
 
 def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
-    """Per rep: stage skips and long-first-stage wins in the period, open deals past their close
-    date and stale deals now, quick wins in the period. Two grouped queries (one of them shared).
+    """Per rep: stage skips, long-first-stage wins and reopened closed deals in the period, open
+    deals past their close date and stale deals now, quick wins in the period. Two grouped queries (one of them shared).
 
     Only the flagged moves are grouped (a move that is neither a skip nor a long first stage
     counts in neither figure), so the history is read through the small skip and first-stage
@@ -62,11 +62,12 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
         row["opportunity__owner_id"]: row
         for row in scope.history()
         .filter(scope.period.q("changed_at"))
-        .filter(Q(stages_skipped__gt=0) | long_first_stage)
+        .filter(Q(stages_skipped__gt=0) | long_first_stage | Q(is_reopen=True))
         .values("opportunity__owner_id")
         .annotate(
             skips=Count("pk", filter=Q(stages_skipped__gt=0)),
             long_first_stage=Count("pk", filter=long_first_stage),
+            reopens=Count("pk", filter=Q(is_reopen=True)),
         )
         .order_by()
     }
@@ -76,6 +77,7 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
         figures = {
             "skips": c.get("skips", 0),
             "long_first_stage": c.get("long_first_stage", 0),
+            "reopens": c.get("reopens", 0),
             "past_due": row["past_due"],
             "pushed": row["pushed"],
             "stale": row["stale"],
