@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
 from opportunities.forms import VersionedModelForm, date_input
+from opportunities.models import Pipeline
 
 from .models import Lead, LeadSource
 
@@ -32,6 +33,7 @@ class LeadForm(VersionedModelForm):
             "source",
             "owner",
             "status",
+            "pipeline",
             "budget_amount",
             "budget_confirmed",
             "is_decision_maker",
@@ -50,7 +52,7 @@ class LeadForm(VersionedModelForm):
         }
 
     CONTACT = ("name", "title", "company", "phone", "email", "customer_type", "industry", "region", "company_size")
-    ROUTING = ("source", "owner", "status")
+    ROUTING = ("source", "owner", "status", "pipeline")
     BANT_FIELDS = (
         ("budget", _("Budget"), ("budget_amount", "budget_confirmed")),
         ("authority", _("Authority"), ("is_decision_maker", "decision_maker", "authority_confirmed")),
@@ -66,6 +68,7 @@ class LeadForm(VersionedModelForm):
         # leaders and admins may leave it to the team's pool.
         self.fields["owner"].required = not (user.is_admin or user.is_leader)
         self.fields["source"].queryset = LeadSource.objects.filter(is_active=True)
+        self.fields["pipeline"].queryset = Pipeline.objects.active()
         # Conversion and disqualification have their own actions; here a lead is new or being worked.
         self.fields["status"].choices = [
             (Lead.Status.NEW, Lead.Status.NEW.label),
@@ -99,6 +102,9 @@ class LeadForm(VersionedModelForm):
 
 
 class ConvertAsWonForm(forms.Form):
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"), queryset=Pipeline.objects.active(), required=False, empty_label=_("The lead's pipeline")
+    )
     amount = forms.DecimalField(label=_("Won amount"), max_digits=14, decimal_places=2, min_value=0.01)
     name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
 

@@ -23,7 +23,7 @@ from crm.scoping import owner_scope
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from opportunities.models import Opportunity
+    from opportunities.models import Opportunity, Pipeline
 
 
 class LeadSource(BilingualName):
@@ -102,6 +102,16 @@ class Lead(models.Model):
     score = models.IntegerField(_("score"), default=0)
     ready_for_sales_at = models.DateTimeField(_("ready for sales"), null=True, blank=True)
     disqualify_reason = models.TextField(_("disqualification reason"), blank=True)
+
+    pipeline = models.ForeignKey(
+        "opportunities.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        help_text=_("The pipeline the deal opens in when the lead converts (empty: the default pipeline)."),
+    )
 
     # BANT
     budget_amount = models.DecimalField(
@@ -194,6 +204,14 @@ class Lead(models.Model):
 
     # --- Conversion --------------------------------------------------------------------
 
+    def target_pipeline(self) -> Pipeline:
+        """The pipeline the deal will open in: the lead's, when active, else the default pipeline."""
+        from opportunities.models import Pipeline
+
+        if self.pipeline_id and self.pipeline.is_active:
+            return self.pipeline
+        return Pipeline.objects.default()
+
     def _lock_open(self) -> Lead:
         lead = Lead.objects.select_for_update().get(pk=self.pk)
         if not lead.is_open:
@@ -236,9 +254,10 @@ class Lead(models.Model):
         self.version += 1
         self.save(update_fields=["status", "opportunity", "converted_at", "version", "updated_at"])
 
-    def convert(self, by: User, *, name: str = "") -> Opportunity:
+    def convert(self, by: User, *, name: str = "", pipeline: Pipeline | None = None) -> Opportunity:
         """Turn a qualified lead into a customer (reused if one of that name exists), a contact
-        and an opportunity in the first open stage, carrying the BANT data over.
+        and an opportunity in the first open stage of `pipeline` (default: the default
+        pipeline), carrying the BANT data over.
 
         Refuses an unqualified lead with `LeadNotQualified` listing the missing criteria, and
         changes nothing then. Runs in one transaction with the lead row locked, so two clicks
@@ -248,11 +267,12 @@ class Lead(models.Model):
 
         with transaction.atomic():
             lead = self._lock_open()
+            pipeline = pipeline or lead.target_pipeline()
             missing = lead.bant_missing()
             if missing:
                 raise LeadNotQualified(missing)
             customer, contact = lead._customer_and_contact(by)
-            first = Stage.objects.first_open()
+            first = Stage.objects.first_open(pipeline)
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or f"{lead.company} · {lead.need_description[:60]}".strip(" ·"),
@@ -280,7 +300,9 @@ class Lead(models.Model):
         self.refresh_from_db()
         return opportunity
 
-    def convert_as_won(self, by: User, amount: Decimal, *, name: str = "") -> Opportunity:
+    def convert_as_won(
+        self, by: User, amount: Decimal, *, name: str = "", pipeline: Pipeline | None = None
+    ) -> Opportunity:
         """Small fast deal (seed 004): straight to a won opportunity, bypassing the stage process.
 
         The deal is flagged `is_quick_win` so stage statistics leave it out; no BANT check,
@@ -294,7 +316,7 @@ class Lead(models.Model):
         with transaction.atomic():
             lead = self._lock_open()
             customer, contact = lead._customer_and_contact(by)
-            won = Stage.objects.won()
+            won = Stage.objects.won(pipeline or lead.target_pipeline())
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or lead.company,

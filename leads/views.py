@@ -16,6 +16,7 @@ from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
 from opportunities.forms import EditConflict, FollowUpForm
+from opportunities.models import Pipeline
 from opportunities.views.common import is_htmx
 
 from .filters import LeadFilter
@@ -153,9 +154,12 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
     with the BANT criteria still missing, and nothing changes."""
     lead = get_lead_for(request.user, pk)
     missing: list[str] = []
+    pipelines = list(Pipeline.objects.active())
+    chosen = Pipeline.objects.chosen(request.POST.get("pipeline") or request.GET.get("pipeline"))
+    pipeline = chosen or lead.target_pipeline()
     if request.method == "POST":
         try:
-            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200])
+            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200], pipeline=pipeline)
         except LeadNotQualified as refusal:
             missing = refusal.missing
         except ValidationError as error:
@@ -166,7 +170,14 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(deal)
     else:
         missing = lead.bant_missing()
-    return render(request, "leads/convert.html", {"lead": lead, "missing": missing, "bant": lead.bant_status()})
+    context = {
+        "lead": lead,
+        "missing": missing,
+        "bant": lead.bant_status(),
+        "pipelines": pipelines,
+        "pipeline": pipeline,
+    }
+    return render(request, "leads/convert.html", context)
 
 
 @require_POST
@@ -176,7 +187,12 @@ def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConvertAsWonForm(request.POST)
     if form.is_valid():
         try:
-            deal = lead.convert_as_won(request.user, form.cleaned_data["amount"], name=form.cleaned_data["name"])
+            deal = lead.convert_as_won(
+                request.user,
+                form.cleaned_data["amount"],
+                name=form.cleaned_data["name"],
+                pipeline=form.cleaned_data["pipeline"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

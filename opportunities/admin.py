@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,7 @@ from .models import (
     LossReason,
     Objection,
     Opportunity,
+    Pipeline,
     Quota,
     Stage,
     StageChange,
@@ -34,14 +37,115 @@ def _move_action(stage: Stage):
             modeladmin.message_user(request, line, level=messages.WARNING)
 
     action.__name__ = f"move_to_stage_{stage.pk}"
-    return action, action.__name__, gettext("Move selected deals to “%(stage)s”") % {"stage": stage}
+    return action, action.__name__, gettext("Move selected deals to “%(stage)s”") % {"stage": stage.label_with_pipeline}
+
+
+def outcome_problems(stages: list[tuple[str, bool]]) -> list[str]:
+    """Every pipeline needs exactly one active won stage and one active lost stage (and an
+    open one to start in); `stages` are (outcome, active) pairs of one pipeline."""
+    problems = []
+    active = [outcome for outcome, is_active in stages if is_active]
+    if active.count(Stage.Outcome.WON) != 1:
+        problems.append(gettext("A pipeline needs exactly one active won stage."))
+    if active.count(Stage.Outcome.LOST) != 1:
+        problems.append(gettext("A pipeline needs exactly one active lost stage."))
+    if Stage.Outcome.OPEN not in active:
+        problems.append(gettext("A pipeline needs at least one active open stage."))
+    return problems
+
+
+class StageInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        stages = []
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            stages.append((form.cleaned_data.get("outcome"), form.cleaned_data.get("is_active", False)))
+        problems = outcome_problems(stages)
+        if problems:
+            raise ValidationError(problems)
+
+
+class StageInline(admin.StackedInline):
+    model = Stage
+    formset = StageInlineFormSet
+    extra = 0
+    ordering = ("order",)
+    show_change_link = True
+    fields = (
+        ("name", "name_en"),
+        ("order", "probability", "outcome", "stale_after_days", "is_active"),
+        ("guidance", "guidance_en"),
+        (
+            "requires_budget",
+            "requires_timeline",
+            "requires_follow_up",
+            "requires_need",
+            "requires_decision_maker",
+            "requires_amount",
+            "requires_close_date",
+            "requires_loss_reason",
+        ),
+        "approval_threshold",
+    )
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "name_en",
+        "order",
+        "is_active",
+        "is_default",
+        "is_renewal_default",
+        "qualification_framework",
+    )
+    list_editable = ("order", "is_active")
+    search_fields = ("name", "name_en")
+    inlines = [StageInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Stages keep the deals' history; a pipeline is retired (inactive), not deleted.
+        return False
+
+
+class StageAdminForm(forms.ModelForm):
+    class Meta:
+        model = Stage
+        # The admin passes the fieldsets' fields; these are the minimum the rule reads.
+        fields = ["pipeline", "outcome", "is_active"]
+
+    def clean(self):
+        """A stage edited on its own must leave its pipeline (and the one it left) with a won and a lost stage."""
+        cleaned = super().clean()
+        pipeline = cleaned.get("pipeline")
+        if pipeline is None:
+            return cleaned
+        touched = {pipeline.pk}
+        if self.instance.pk and self.instance.pipeline_id:
+            touched.add(self.instance.pipeline_id)
+        for pipeline_id in touched:
+            others = Stage.objects.filter(pipeline_id=pipeline_id).exclude(pk=self.instance.pk)
+            stages = [(o.outcome, o.is_active) for o in others]
+            if pipeline_id == pipeline.pk:
+                stages.append((cleaned.get("outcome"), cleaned.get("is_active", False)))
+            problems = outcome_problems(stages)
+            if problems:
+                raise ValidationError(problems)
+        return cleaned
 
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
+    form = StageAdminForm
     list_display = (
         "name",
         "name_en",
+        "pipeline",
         "order",
         "probability",
         "outcome",
@@ -50,11 +154,26 @@ class StageAdmin(admin.ModelAdmin):
         "is_active",
     )
     list_editable = ("probability", "stale_after_days", "approval_threshold", "is_active")
-    list_filter = ("outcome", "is_active")
+    list_filter = ("pipeline", "outcome", "is_active")
     search_fields = ("name", "name_en")
-    ordering = ("order",)
+    ordering = ("pipeline__order", "pipeline_id", "order")
+    list_select_related = ("pipeline",)
     fieldsets = (
-        (None, {"fields": ("name", "name_en", "order", "probability", "outcome", "stale_after_days", "is_active")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "name_en",
+                    "pipeline",
+                    "order",
+                    "probability",
+                    "outcome",
+                    "stale_after_days",
+                    "is_active",
+                )
+            },
+        ),
         (_("Guidance for the rep"), {"fields": ("guidance", "guidance_en")}),
         (
             _("Entry requirements"),
@@ -113,6 +232,7 @@ class StageChangeInline(admin.TabularInline):
         "days_in_previous_stage",
         "stages_skipped",
         "is_backward",
+        "pipeline_changed",
         "changed_by",
         "loss_reason",
         "note",
@@ -148,6 +268,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         "last_activity_at",
     )
     list_filter = (
+        "stage__pipeline",
         "stage",
         "owner__team",
         "urgency",
@@ -182,7 +303,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     def get_actions(self, request):
         actions = super().get_actions(request)
         # Lost needs a loss reason per deal, so it is done on the deal page, not in bulk.
-        for stage in Stage.objects.active().exclude(outcome=Stage.Outcome.LOST):
+        for stage in Stage.objects.active().exclude(outcome=Stage.Outcome.LOST).select_related("pipeline"):
             action = _move_action(stage)
             actions[action[1]] = action
         return actions

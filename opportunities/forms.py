@@ -13,7 +13,7 @@ from accounts.models import assignable_users
 from customers.models import Contact
 from leads.models import LeadSource
 
-from .models import Activity, Competitor, LossReason, Objection, Opportunity, Stage
+from .models import Activity, Competitor, LossReason, Objection, Opportunity, Pipeline, Stage
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -182,6 +182,26 @@ class MoveForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class PipelineStageField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Stage) -> str:
+        return obj.label_with_pipeline
+
+
+class ChangePipelineForm(forms.Form):
+    """Move a deal into another pipeline: pick the open stage it enters there."""
+
+    stage = PipelineStageField(
+        label=_("New pipeline and stage"),
+        queryset=Stage.objects.active().open().filter(pipeline__is_active=True).select_related("pipeline"),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, deal: Opportunity | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if deal is not None:
+            self.fields["stage"].queryset = self.fields["stage"].queryset.exclude(pipeline_id=deal.stage.pipeline_id)
+
+
 class ObjectionForm(forms.ModelForm):
     class Meta:
         model = Objection
@@ -219,3 +239,9 @@ class FollowOnForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.active(),
+        required=False,
+        empty_label=_("Default (renewals: the renewal pipeline)"),
+    )

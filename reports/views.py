@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from opportunities.models import Opportunity
+from opportunities.models.pipelines import pipeline_shown_to
 
 from . import sections as report_sections
 from .filters import ReportFilter
@@ -40,6 +41,8 @@ class ReportView(View):
     default_period = DEFAULT_PERIOD
     show_period = True
     period_help = ""
+    # The funnel shows one pipeline at a time (the one asked for, else the user's last used).
+    one_pipeline = False
 
     def build(self, scope, full: bool):
         return getattr(report_sections, f"{self.page}_sections")(scope, full)
@@ -48,8 +51,14 @@ class ReportView(View):
         data = request.GET.copy()
         if not data.get("period"):
             data["period"] = self.default_period
+        if self.one_pipeline:
+            data["pipeline"] = str(pipeline_shown_to(request.user, data.get("pipeline")).pk)
         filterset = ReportFilter(
-            data, request=request, queryset=Opportunity.objects.none(), show_period=self.show_period
+            data,
+            request=request,
+            queryset=Opportunity.objects.none(),
+            show_period=self.show_period,
+            one_pipeline=self.one_pipeline,
         )
         period_key = filterset.value("period") if self.show_period else None
         period = resolve_period(period_key or self.default_period)
@@ -110,6 +119,7 @@ class FunnelView(ReportView):
     page = "funnel"
     title = _("Funnel")
     default_period = "all"
+    one_pipeline = True
     period_help = _("The funnel shows open deals now; a period keeps those expected to close in it.")
 
 

@@ -39,6 +39,7 @@ def approval_panel(opportunity: Opportunity, user) -> dict:
             stage
             for stage in Stage.objects.active()
             .filter(approval_threshold__isnull=False, approval_threshold__lte=opportunity.amount)
+            .filter(pipeline_id=opportunity.stage.pipeline_id)
             .exclude(pk=opportunity.stage_id)
             .exclude(outcome=Stage.Outcome.LOST)
             if stage.pk not in approved

@@ -1,6 +1,7 @@
 from .activity import Activity, Objection
 from .approval import ApprovalRequest
 from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
+from .pipelines import Pipeline, QualificationFramework
 from .quota import Quota
 from .stages import Competitor, LossReason, Stage
 
@@ -11,6 +12,8 @@ __all__ = [
     "LossReason",
     "Objection",
     "Opportunity",
+    "Pipeline",
+    "QualificationFramework",
     "OpportunityQuerySet",
     "Quota",
     "Stage",

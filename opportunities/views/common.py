@@ -36,6 +36,9 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def active_stages() -> list[Stage]:
-    """The configured stages, in order: open ones, then won, then lost."""
-    return list(Stage.objects.active().order_by("order"))
+def active_stages(pipeline=None) -> list[Stage]:
+    """The configured stages of `pipeline` (None: of every pipeline), in order: open ones, then won, then lost."""
+    stages = Stage.objects.active().select_related("pipeline")
+    if pipeline is not None:
+        return list(stages.filter(pipeline=pipeline).order_by("order"))
+    return list(stages.order_by("pipeline__order", "pipeline_id", "order"))
