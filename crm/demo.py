@@ -220,7 +220,7 @@ PIPELINES = [
         ],
     ),
     (
-        ("项目", "Project", {}),
+        ("项目", "Project", {"qualification_framework": "meddic"}),
         [
             ("立项", "Project approved", 10, "open"),
             ("需求调研", "Requirements study", 25, "open"),

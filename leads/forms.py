@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import assignable_users
 from opportunities.forms import VersionedModelForm, date_input
 from opportunities.models import Pipeline
+from opportunities.models.qualification import MEDDIC_CHOICES, MEDDIC_CODES, meddic_field_names
 
 from .models import Lead, LeadSource
 
@@ -44,8 +45,10 @@ class LeadForm(VersionedModelForm):
             "timeline_date",
             "timeline_confirmed",
             "notes",
+            *meddic_field_names(),
         ]
         widgets = {
+            **{f"meddic_{code}": forms.Textarea(attrs={"rows": 2}) for code in MEDDIC_CODES},
             "timeline_date": date_input(),
             "need_description": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -88,6 +91,12 @@ class LeadForm(VersionedModelForm):
 
     def routing_fields(self):
         return self.section(self.ROUTING)
+
+    def meddic_groups(self):
+        return [
+            (code, label, self.section((f"meddic_{code}", f"meddic_{code}_confirmed")))
+            for code, label in MEDDIC_CHOICES
+        ]
 
     def bant_groups(self):
         return [(code, label, self.section(names)) for code, label, names in self.BANT_FIELDS]

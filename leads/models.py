@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.choices import BilingualName, CustomerType, Industry, Region
 from crm.scoping import owner_scope
+from opportunities.models.qualification import MeddicQualification
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -56,7 +57,7 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-class Lead(models.Model):
+class Lead(MeddicQualification, models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         WORKING = "working", _("Working")
@@ -194,9 +195,21 @@ class Lead(models.Model):
         }
         return [str(reasons[code]) for code, _label, ok in self.bant_status() if not ok]
 
+    def qualification_missing(self, pipeline: Pipeline | None = None) -> list[str]:
+        """What the lead still lacks under the framework of the pipeline it converts into
+        (`pipeline`, else its own or the default): BANT's four criteria or MEDDIC's six."""
+        pipeline = pipeline or self.target_pipeline()
+        if pipeline.uses_meddic:
+            return self.meddic_missing()
+        return self.bant_missing()
+
+    def qualification_status(self, pipeline: Pipeline | None = None) -> list[tuple[str, str, bool]]:
+        pipeline = pipeline or self.target_pipeline()
+        return self.meddic_status() if pipeline.uses_meddic else self.bant_status()
+
     @property
     def is_qualified(self) -> bool:
-        return not self.bant_missing()
+        return not self.qualification_missing()
 
     @property
     def is_open(self) -> bool:
@@ -268,7 +281,7 @@ class Lead(models.Model):
         with transaction.atomic():
             lead = self._lock_open()
             pipeline = pipeline or lead.target_pipeline()
-            missing = lead.bant_missing()
+            missing = lead.qualification_missing(pipeline)
             if missing:
                 raise LeadNotQualified(missing)
             customer, contact = lead._customer_and_contact(by)
@@ -289,6 +302,7 @@ class Lead(models.Model):
                 need_description=lead.need_description,
                 need_confirmed=lead.need_confirmed,
                 timeline_confirmed=lead.timeline_confirmed,
+                **lead.meddic_values(),
                 stage_entered_at=now,
                 last_activity_at=lead.last_activity_at,
                 next_follow_up_at=lead.next_follow_up_at,

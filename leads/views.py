@@ -31,7 +31,9 @@ TIMELINE_LIMIT = 50
 
 def get_lead_for(user: User, pk: int) -> Lead:
     """The lead with this id if `user` may see it, else 404."""
-    return get_object_or_404(Lead.objects.visible_to(user).select_related("owner", "source", "opportunity"), pk=pk)
+    return get_object_or_404(
+        Lead.objects.visible_to(user).select_related("owner", "source", "opportunity", "pipeline"), pk=pk
+    )
 
 
 class LeadListView(FilterView):
@@ -101,11 +103,13 @@ class LeadEditView(UpdateView):
 
 def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) -> HttpResponse:
     now = timezone.now()
+    pipeline = lead.target_pipeline()
     context = {
         "lead": lead,
         "now": now,
-        "bant": lead.bant_status(),
-        "missing": lead.bant_missing(),
+        "bant": lead.qualification_status(pipeline),
+        "missing": lead.qualification_missing(pipeline),
+        "framework": pipeline.qualification_framework,
         "timeline": [{"when": a.occurred_at, "activity": a} for a in timeline_for(lead)],
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
         "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}),
@@ -151,7 +155,7 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def convert(request: HttpRequest, pk: int) -> HttpResponse:
     """Convert a qualified lead (customer, contact, opportunity); an unqualified one is refused
-    with the BANT criteria still missing, and nothing changes."""
+    with the criteria of the pipeline's framework (BANT or MEDDIC) still missing, and nothing changes."""
     lead = get_lead_for(request.user, pk)
     missing: list[str] = []
     pipelines = list(Pipeline.objects.active())
@@ -169,7 +173,7 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Lead converted. Here is the new opportunity."))
             return redirect(deal)
     else:
-        missing = lead.bant_missing()
+        missing = lead.qualification_missing(pipeline)
     context = {
         "lead": lead,
         "missing": missing,

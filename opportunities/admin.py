@@ -16,6 +16,7 @@ from .models import (
     StageChange,
     StageMoveRefused,
 )
+from .models.qualification import MEDDIC_CHOICES
 
 
 def _move_action(stage: Stage):
@@ -54,6 +55,26 @@ def outcome_problems(stages: list[tuple[str, bool]]) -> list[str]:
     return problems
 
 
+class CriteriaField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.pop("max_length", None)
+        super().__init__(choices=MEDDIC_CHOICES, **kwargs)
+
+
+class StageCriteriaForm(forms.ModelForm):
+    """The MEDDIC criteria a stage requires, as checkboxes."""
+
+    required_criteria = CriteriaField(label=_("requires MEDDIC criteria"), required=False)
+
+    class Meta:
+        model = Stage
+        fields = ["required_criteria"]
+
+
 class StageInlineFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
@@ -71,6 +92,7 @@ class StageInlineFormSet(forms.BaseInlineFormSet):
 
 class StageInline(admin.StackedInline):
     model = Stage
+    form = StageCriteriaForm
     formset = StageInlineFormSet
     extra = 0
     ordering = ("order",)
@@ -89,6 +111,7 @@ class StageInline(admin.StackedInline):
             "requires_close_date",
             "requires_loss_reason",
         ),
+        "required_criteria",
         "approval_threshold",
     )
 
@@ -113,7 +136,7 @@ class PipelineAdmin(admin.ModelAdmin):
         return False
 
 
-class StageAdminForm(forms.ModelForm):
+class StageAdminForm(StageCriteriaForm):
     class Meta:
         model = Stage
         # The admin passes the fieldsets' fields; these are the minimum the rule reads.
@@ -187,6 +210,7 @@ class StageAdmin(admin.ModelAdmin):
                     "requires_amount",
                     "requires_close_date",
                     "requires_loss_reason",
+                    "required_criteria",
                     "approval_threshold",
                 )
             },

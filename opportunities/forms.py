@@ -14,6 +14,7 @@ from customers.models import Contact
 from leads.models import LeadSource
 
 from .models import Activity, Competitor, LossReason, Objection, Opportunity, Pipeline, Stage
+from .models.qualification import MEDDIC_CODES, meddic_field_names
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -87,8 +88,10 @@ class OpportunityForm(VersionedModelForm):
             "next_step",
             "next_follow_up_at",
             "review_notes",
+            *meddic_field_names(),
         ]
         widgets = {
+            **{f"meddic_{code}": forms.Textarea(attrs={"rows": 2}) for code in MEDDIC_CODES},
             "expected_close_date": date_input(),
             "next_follow_up_at": datetime_input(),
             "need_description": forms.Textarea(attrs={"rows": 3}),
@@ -112,6 +115,10 @@ class OpportunityForm(VersionedModelForm):
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
             del self.fields["review_notes"]
+        pipeline = self.instance.stage.pipeline if self.instance.stage_id else Pipeline.objects.default()
+        if not pipeline.uses_meddic:
+            for name in meddic_field_names():
+                del self.fields[name]
 
     def clean(self):
         cleaned = super().clean()

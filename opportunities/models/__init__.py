@@ -2,11 +2,14 @@ from .activity import Activity, Objection
 from .approval import ApprovalRequest
 from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
 from .pipelines import Pipeline, QualificationFramework
+from .qualification import MEDDIC, MeddicQualification
 from .quota import Quota
 from .stages import Competitor, LossReason, Stage
 
 __all__ = [
+    "MEDDIC",
     "Activity",
+    "MeddicQualification",
     "ApprovalRequest",
     "Competitor",
     "LossReason",

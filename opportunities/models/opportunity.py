@@ -25,6 +25,7 @@ from crm.choices import BuyingStage, Urgency, ValueTier
 from crm.scoping import owner_scope
 
 from .pipelines import Pipeline
+from .qualification import MeddicQualification
 from .stages import LossReason, Stage
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
 
-class Opportunity(models.Model):
+class Opportunity(MeddicQualification, models.Model):
     class Kind(models.TextChoices):
         NEW = "new", _("New business")
         REPEAT = "repeat", _("Repeat purchase")
@@ -374,6 +375,8 @@ class Opportunity(models.Model):
             missing.append(gettext("Set the close date."))
         if stage.requires_loss_reason and not (loss_reason or self.loss_reason_id):
             missing.append(gettext("Choose a loss reason."))
+        if stage.required_criteria:
+            missing += self.meddic_missing(stage.required_criteria)
         approval = self.approval_requirement(stage, by=by)
         if approval:
             missing.append(approval)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.choices import BilingualName
 
 from .pipelines import Pipeline
+from .qualification import MEDDIC_CODES
 
 
 class StageQuerySet(models.QuerySet):
@@ -74,6 +75,12 @@ class Stage(BilingualName):
     requires_amount = models.BooleanField(_("requires an amount above zero"), default=False)
     requires_close_date = models.BooleanField(_("requires a close date"), default=False)
     requires_loss_reason = models.BooleanField(_("requires a loss reason"), default=False)
+    required_criteria = models.JSONField(
+        _("requires MEDDIC criteria"),
+        default=list,
+        blank=True,
+        help_text=_("MEDDIC criteria a deal must have evidenced and confirmed to enter this stage."),
+    )
     approval_threshold = models.DecimalField(
         _("approval threshold"),
         max_digits=14,
@@ -117,6 +124,13 @@ class Stage(BilingualName):
         if (get_language() or "").lower().startswith("en") and self.guidance_en:
             return self.guidance_en
         return self.guidance
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        unknown = [c for c in self.required_criteria or [] if c not in MEDDIC_CODES]
+        if unknown or not isinstance(self.required_criteria, list):
+            raise ValidationError({"required_criteria": _("Choose criteria from the MEDDIC list.")})
 
     @property
     def label_with_pipeline(self) -> str:

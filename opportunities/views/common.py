@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def get_opportunity_for(user: User, pk: int) -> Opportunity:
     """The deal with this id if `user` may see it, else 404 (never a bare `.get`)."""
     queryset = Opportunity.objects.visible_to(user).select_related(
-        "customer", "stage", "owner__team", "primary_contact", "loss_reason", "source", "parent"
+        "customer", "stage__pipeline", "owner__team", "primary_contact", "loss_reason", "source", "parent"
     )
     return get_object_or_404(queryset, pk=pk)
 

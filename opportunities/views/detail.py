@@ -79,6 +79,7 @@ def render_detail(request: HttpRequest, deal: Opportunity, status: int = 200, **
         "objection_form": forms.get("objection_form") or ObjectionForm(),
         "contact_form": forms.get("contact_form") or DealContactForm(),
         "move_form": move_form,
+        "meddic": deal.meddic_status() if deal.stage.pipeline.uses_meddic else None,
         "change_pipeline_form": change_pipeline_form,
         "has_other_pipelines": change_pipeline_form.fields["stage"].queryset.exists(),
         "follow_on_form": forms.get("follow_on_form") or FollowOnForm(),

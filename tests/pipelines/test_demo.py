@@ -26,8 +26,6 @@ def test_the_demo_has_a_renewal_and_a_project_pipeline_with_deals():
 
 def test_at_scale_the_deals_spread_over_three_pipelines():
     call_command("seed_demo", "--scale", "300", stdout=StringIO())
-    per_pipeline = {
-        p.name_en: Opportunity.objects.filter(stage__pipeline=p).count() for p in Pipeline.objects.all()
-    }
+    per_pipeline = {p.name_en: Opportunity.objects.filter(stage__pipeline=p).count() for p in Pipeline.objects.all()}
     assert sum(per_pipeline.values()) == Opportunity.objects.count()
     assert per_pipeline["New business"] > per_pipeline["Renewal"] > 0 and per_pipeline["Project"] > 0
