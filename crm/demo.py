@@ -27,6 +27,7 @@ from leads.models import Lead, LeadSource
 from opportunities.models import (
     Activity,
     Competitor,
+    EvaluationWeights,
     LossReason,
     Objection,
     Opportunity,
@@ -35,6 +36,7 @@ from opportunities.models import (
     Stage,
     StageChange,
 )
+from opportunities.models.evaluation import FACTOR_CODES, rating_field
 
 DEMO_PASSWORD = "demo12345"
 BATCH = 5000
@@ -306,6 +308,7 @@ class _Builder:
         self.org, self.rng, self.now, self.rich = org, rng, now, rich
         # Which pipeline each deal goes to, drawn apart so the default pipeline's deals stay as before.
         self.pipeline_rng = random.Random(11)
+        self.evaluation_rng = random.Random(13)
         self.sources = list(LeadSource.objects.filter(is_active=True))
         self.loss_reasons = list(LossReason.objects.filter(is_active=True))
         self.competitors = [Competitor.objects.get_or_create(name=n)[0] for n in COMPETITORS]
@@ -411,6 +414,7 @@ class _Builder:
                 )
             )
             plans.append((plan, times))
+            self._evaluate(deals[-1], stage)
         deals = Opportunity.objects.bulk_create(deals)
         changes, activities, objections = [], [], []
         Through = Opportunity.contacts.through
@@ -482,6 +486,15 @@ class _Builder:
         Through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
         CompetitorLink.objects.bulk_create(competitor_links, batch_size=BATCH, ignore_conflicts=True)
         return deals
+
+    def _evaluate(self, deal: Opportunity, stage: Stage) -> None:
+        """Six deals in ten rated (seed 002), won ones a little higher, so the band table says something."""
+        rng = self.evaluation_rng
+        if rng.random() >= 0.6:
+            return
+        lift = 1 if stage.outcome == Stage.Outcome.WON else -1 if stage.outcome == Stage.Outcome.LOST else 0
+        for code in FACTOR_CODES:
+            setattr(deal, rating_field(code), max(1, min(5, rng.randint(2, 4) + lift * rng.randint(0, 1))))
 
     def _pipeline_stages(self) -> dict[int, Stage]:
         """70 % of the deals in the default pipeline, 15 % each in the others."""
@@ -612,5 +625,6 @@ def seed(stdout, *, scale: int | None = None) -> Org:
         builder.make_quick_wins(10)
     builder.make_leads(300 if rich else deals_wanted // 2, deals)
     builder.make_quotas()
+    EvaluationWeights.current().rescore_all()
     stdout.write(f"  {Lead.objects.count():,} leads, {Activity.objects.count():,} follow-ups, quotas for two quarters")
     return org

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     ApprovalRequest,
     Competitor,
+    EvaluationWeights,
     LossReason,
     Objection,
     Opportunity,
@@ -114,6 +115,19 @@ class StageInline(admin.StackedInline):
         "required_criteria",
         "approval_threshold",
     )
+
+
+@admin.register(EvaluationWeights)
+class EvaluationWeightsAdmin(admin.ModelAdmin):
+    """One row: how much each factor of the opportunity evaluation counts."""
+
+    list_display = ("__str__", "need_fit", "budget_fit", "decision_cycle", "purchase_intent", "competition")
+
+    def has_add_permission(self, request) -> bool:
+        return not EvaluationWeights.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Pipeline)

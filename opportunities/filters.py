@@ -84,6 +84,7 @@ class OpportunityFilter(filters.FilterSet):
             ("amount", "amount"),
             ("expected_close_date", "close"),
             ("last_activity_at", "activity"),
+            ("evaluation_score", "score"),
         ),
         field_labels={
             "-weighted": _("Weighted value (high first)"),
@@ -94,6 +95,8 @@ class OpportunityFilter(filters.FilterSet):
             "-close": _("Close date (latest first)"),
             "-activity": _("Last activity (recent first)"),
             "last_activity_at": _("Last activity (oldest first)"),
+            "-score": _("Evaluation score (high first)"),
+            "score": _("Evaluation score (low first)"),
         },
         empty_label=None,
         null_label=None,

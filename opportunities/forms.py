@@ -14,6 +14,7 @@ from customers.models import Contact
 from leads.models import LeadSource
 
 from .models import Activity, Competitor, LossReason, Objection, Opportunity, Pipeline, Stage
+from .models.evaluation import FACTOR_CODES, FACTORS, SWOT_FIELDS
 from .models.qualification import MEDDIC_CODES, meddic_field_names
 
 if TYPE_CHECKING:
@@ -233,6 +234,53 @@ class ContactRoleForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["buying_role", "attitude"]
+
+
+RATING_CHOICES = [("", "—")] + [(str(i), str(i)) for i in range(1, 6)]
+
+
+class EvaluationForm(forms.Form):
+    """The five factors of seed 002 (1-5 and a note each) and the optional SWOT; saved through
+    `Opportunity.evaluate`."""
+
+    SWOT_LABELS = {
+        "swot_strengths": _("Strengths"),
+        "swot_weaknesses": _("Weaknesses"),
+        "swot_opportunities": _("Opportunities"),
+        "swot_threats": _("Threats"),
+    }
+
+    def __init__(self, *args, deal: Opportunity | None = None, **kwargs) -> None:
+        if deal is not None and "initial" not in kwargs:
+            initial = {f"rating_{c}": getattr(deal, f"rating_{c}") for c in FACTOR_CODES}
+            initial.update({f"rating_{c}_note": getattr(deal, f"rating_{c}_note") for c in FACTOR_CODES})
+            initial.update({name: getattr(deal, name) for name in SWOT_FIELDS})
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for code, label, help_text in FACTORS:
+            self.fields[f"rating_{code}"] = forms.TypedChoiceField(
+                label=label, choices=RATING_CHOICES, coerce=int, empty_value=None, required=False, help_text=help_text
+            )
+            self.fields[f"rating_{code}_note"] = forms.CharField(label=_("Why"), max_length=300, required=False)
+        for name, label in self.SWOT_LABELS.items():
+            self.fields[name] = forms.CharField(
+                label=label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def factor_rows(self):
+        return [(self[f"rating_{code}"], self[f"rating_{code}_note"]) for code in FACTOR_CODES]
+
+    def swot_fields(self):
+        return [self[name] for name in SWOT_FIELDS]
+
+    def evaluate(self, deal: Opportunity, by: User) -> None:
+        data = self.cleaned_data
+        deal.evaluate(
+            by,
+            ratings={c: data.get(f"rating_{c}") for c in FACTOR_CODES},
+            notes={c: data.get(f"rating_{c}_note") for c in FACTOR_CODES},
+            swot={name: data.get(name) for name in SWOT_FIELDS},
+        )
 
 
 class FollowOnForm(forms.Form):

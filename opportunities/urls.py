@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.OpportunityEditView.as_view(), name="edit"),
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/pipeline/", views.change_pipeline, name="change_pipeline"),
+    path("<int:pk>/evaluation/", views.evaluate, name="evaluate"),
     path("<int:pk>/follow-ups/", views.log_follow_up, name="log_follow_up"),
     path("<int:pk>/objections/", views.add_objection, name="add_objection"),
     path("<int:pk>/objections/<int:objection_pk>/resolve/", views.resolve_objection, name="resolve_objection"),

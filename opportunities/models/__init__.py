@@ -1,5 +1,6 @@
 from .activity import Activity, Objection
 from .approval import ApprovalRequest
+from .evaluation import EvaluationWeights
 from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
 from .pipelines import Pipeline, QualificationFramework
 from .qualification import MEDDIC, MeddicQualification
@@ -12,6 +13,7 @@ __all__ = [
     "MeddicQualification",
     "ApprovalRequest",
     "Competitor",
+    "EvaluationWeights",
     "LossReason",
     "Objection",
     "Opportunity",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.choices import BuyingStage, Urgency, ValueTier
 from crm.scoping import owner_scope
 
+from .evaluation import FACTOR_CODES, SWOT_FIELDS, EvaluationWeights, OpportunityEvaluation, rating_field
 from .pipelines import Pipeline
 from .qualification import MeddicQualification
 from .stages import LossReason, Stage
@@ -110,7 +111,7 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
 
-class Opportunity(MeddicQualification, models.Model):
+class Opportunity(MeddicQualification, OpportunityEvaluation, models.Model):
     class Kind(models.TextChoices):
         NEW = "new", _("New business")
         REPEAT = "repeat", _("Repeat purchase")
@@ -503,6 +504,35 @@ class Opportunity(MeddicQualification, models.Model):
             )
         self.refresh_from_db()
         return change
+
+    def evaluate(self, by: User, *, ratings: dict, notes: dict | None = None, swot: dict | None = None) -> None:
+        """Seed 002: rate need fit, budget fit, decision cycle, purchase intent and competitive
+        position 1-5 (each with its note), and keep an optional SWOT (seed 000). The weighted
+        score (`EvaluationWeights.score`) is stored with the ratings so lists sort by it."""
+        errors = {}
+        for code in FACTOR_CODES:
+            value = ratings.get(code)
+            if value is not None and not (isinstance(value, int) and 1 <= value <= 5):
+                errors[rating_field(code)] = gettext("Rate from 1 to 5.")
+        if errors:
+            raise ValidationError(errors)
+        with transaction.atomic():
+            deal = Opportunity.objects.select_for_update().get(pk=self.pk)
+            fields = ["evaluation_score", "version", "updated_at"]
+            for code in FACTOR_CODES:
+                setattr(deal, rating_field(code), ratings.get(code))
+                fields.append(rating_field(code))
+                if notes is not None:
+                    setattr(deal, f"{rating_field(code)}_note", (notes.get(code) or "").strip())
+                    fields.append(f"{rating_field(code)}_note")
+            if swot is not None:
+                for name in SWOT_FIELDS:
+                    setattr(deal, name, (swot.get(name) or "").strip())
+                    fields.append(name)
+            deal.evaluation_score = EvaluationWeights.current().score(deal.ratings())
+            deal.version += 1
+            deal.save(update_fields=fields)
+        self.refresh_from_db()
 
     @property
     def pipeline(self) -> Pipeline:

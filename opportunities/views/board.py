@@ -35,6 +35,7 @@ CARD_FIELDS = (
     "probability",
     "stage_id",
     "stage_entered_at",
+    "evaluation_score",
     "next_follow_up_at",
     "closed_at",
     "customer__id",

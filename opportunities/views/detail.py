@@ -19,6 +19,7 @@ from ..forms import (
     ContactRoleForm,
     DealContactForm,
     EditConflict,
+    EvaluationForm,
     FollowOnForm,
     FollowUpForm,
     MoveForm,
@@ -79,6 +80,7 @@ def render_detail(request: HttpRequest, deal: Opportunity, status: int = 200, **
         "objection_form": forms.get("objection_form") or ObjectionForm(),
         "contact_form": forms.get("contact_form") or DealContactForm(),
         "move_form": move_form,
+        "evaluation_form": forms.get("evaluation_form") or EvaluationForm(deal=deal),
         "meddic": deal.meddic_status() if deal.stage.pipeline.uses_meddic else None,
         "change_pipeline_form": change_pipeline_form,
         "has_other_pipelines": change_pipeline_form.fields["stage"].queryset.exists(),
@@ -190,6 +192,22 @@ def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(deal)
     messages.success(request, _("Follow-on opportunity created."))
     return redirect(new)
+
+
+@require_POST
+def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the deal's evaluation (five factors, notes, SWOT) through `Opportunity.evaluate`."""
+    deal = get_opportunity_for(request.user, pk)
+    form = EvaluationForm(request.POST, deal=deal)
+    if not form.is_valid():
+        return render_detail(request, deal, status=400, evaluation_form=form)
+    try:
+        form.evaluate(deal, request.user)
+    except ValidationError as refusal:
+        form.add_error(None, refusal)
+        return render_detail(request, deal, status=400, evaluation_form=form)
+    messages.success(request, _("Evaluation saved."))
+    return redirect(f"{deal.get_absolute_url()}#evaluation")
 
 
 @require_POST

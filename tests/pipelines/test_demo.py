@@ -29,3 +29,10 @@ def test_at_scale_the_deals_spread_over_three_pipelines():
     per_pipeline = {p.name_en: Opportunity.objects.filter(stage__pipeline=p).count() for p in Pipeline.objects.all()}
     assert sum(per_pipeline.values()) == Opportunity.objects.count()
     assert per_pipeline["New business"] > per_pipeline["Renewal"] > 0 and per_pipeline["Project"] > 0
+
+
+def test_the_demo_rates_some_deals_so_the_band_table_has_data():
+    call_command("seed_demo", stdout=StringIO())
+    rated = Opportunity.objects.filter(evaluation_score__isnull=False)
+    assert 0 < rated.count() < Opportunity.objects.count()
+    assert rated.filter(stage__outcome="won").exists() and rated.filter(stage__outcome="lost").exists()

@@ -143,3 +143,27 @@ def test_every_report_and_its_csv_take_a_pipeline(renewals, renewal, leader_clie
         assert csv.status_code == 200
     # A pipeline id that does not exist is ignored, never a 500.
     assert leader_client.get(response.request["PATH_INFO"], {"pipeline": "999999"}).status_code == 200
+
+
+def test_win_rate_by_evaluation_score_band(history, rep_client, rep):
+    from opportunities.models import Opportunity
+
+    # Closed in Q2 through the process: D4 won (rated 5s: 100), D6 won (rated 3s: 60), D5 lost (rated 3s: 60).
+    deals = {d.name: d for d in Opportunity.objects.filter(name__in=["D4", "D5", "D6"])}
+    factors = ("need_fit", "budget_fit", "decision_cycle", "purchase_intent", "competition")
+    deals["D4"].evaluate(rep, ratings=dict.fromkeys(factors, 5))
+    for name in ("D5", "D6"):
+        deals[name].evaluate(rep, ratings=dict.fromkeys(factors, 3))
+    assert_report(
+        rep_client,
+        "winloss",
+        "by_score",
+        ("Evaluation score", "Won", "Lost", "Win rate"),
+        [
+            ("80–100", "1", "0", pct(1, 1)),
+            ("60–79", "1", "1", pct(1, 2)),
+            ("40–59", "0", "0", ""),
+            ("Below 40", "0", "0", ""),
+            ("Not rated", "0", "0", ""),
+        ],
+    )

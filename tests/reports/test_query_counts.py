@@ -22,7 +22,7 @@ CEILINGS = {
     "funnel": 16,
     "forecast": 13,
     "conversion": 15,
-    "winloss": 16,
+    "winloss": 17,
     "team": 14,
     "quality": 19,
 }
