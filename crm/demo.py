@@ -591,6 +591,40 @@ class _Builder:
                 created_at=at,
             )
 
+    def make_pool(self, count: int) -> None:
+        """A pool rule per team (30 days, warn 3 days before, cap 50) and `count` customers
+        waiting in the pools, spread over the teams, some returned, some recalled."""
+        from customers.models import PoolEvent, PoolRule
+
+        rng = random.Random(17)
+        for team in self.org.teams:
+            PoolRule.objects.get_or_create(team=team)
+        heads = ["远景", "恒信", "佳和", "天成", "宏图", "新锐", "同创", "嘉禾", "金桥", "瑞丰", "博远", "汇通"]
+        events = []
+        for i in range(count):
+            team = self.org.teams[i % len(self.org.teams)]
+            former = next((r for r in self.org.reps if r.team_id == team.pk), None)
+            pooled = self.now - timedelta(days=rng.randint(1, 60))
+            customer = Customer.objects.create(
+                name=f"{heads[i % len(heads)]}{rng.choice(['科技', '贸易', '制造', '咨询'])}公司"
+                + (f"({i})" if i >= len(heads) else ""),
+                customer_type=rng.choice(["enterprise", "enterprise", "individual"]),
+                industry=rng.choice(["it", "manufacturing", "retail", "logistics"]),
+                region=rng.choice(Region.values),
+                owner=None,
+                team=team,
+                pooled_at=pooled,
+            )
+            Contact.objects.create(customer=customer, name=_person(rng), title=rng.choice(TITLES))
+            if former is not None:
+                kind = PoolEvent.Kind.RECALL if i % 2 else PoolEvent.Kind.RETURN
+                events.append(
+                    PoolEvent(
+                        customer=customer, kind=kind, user=former, by=None if i % 2 else former, team=team, at=pooled
+                    )
+                )
+        PoolEvent.objects.bulk_create(events)
+
     def make_quotas(self) -> None:
         today = timezone.localdate(self.now)
         quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
@@ -625,6 +659,7 @@ def seed(stdout, *, scale: int | None = None) -> Org:
         builder.make_quick_wins(10)
     builder.make_leads(300 if rich else deals_wanted // 2, deals)
     builder.make_quotas()
+    builder.make_pool(12 if rich else max(12, deals_wanted // 100))
     EvaluationWeights.current().rescore_all()
     stdout.write(f"  {Lead.objects.count():,} leads, {Activity.objects.count():,} follow-ups, quotas for two quarters")
     return org

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from crm.benchmark import BenchContext, Page
+from crm.benchmark import BenchContext, Job, Page
 from customers.models import Customer
 
 
@@ -14,4 +14,14 @@ def pages(ctx: BenchContext) -> list[Page]:
         Page("customers list (leader)", reverse("customers:list"), ctx.leader),
         Page("customer detail (rep)", reverse("customers:detail", args=[rep_customer]), ctx.rep),
         Page("customer detail (leader)", reverse("customers:detail", args=[leader_customer]), ctx.leader),
+        Page("customer pool (rep)", reverse("customers:pool"), ctx.rep),
+        Page("customer pool (leader)", reverse("customers:pool"), ctx.leader),
+        Page("customer pool (admin)", reverse("customers:pool"), ctx.admin),
     ]
+
+
+def jobs(ctx: BenchContext) -> list[Job]:
+    from customers.pool import recall_idle_customers
+
+    # Rolled back after each repeat, so every repeat scans the same customers.
+    return [Job("customer pool recall scan", lambda: recall_idle_customers(), repeat=3, prepare=lambda: None)]

@@ -36,3 +36,12 @@ def test_the_demo_rates_some_deals_so_the_band_table_has_data():
     rated = Opportunity.objects.filter(evaluation_score__isnull=False)
     assert 0 < rated.count() < Opportunity.objects.count()
     assert rated.filter(stage__outcome="won").exists() and rated.filter(stage__outcome="lost").exists()
+
+
+def test_the_demo_has_a_pool_with_customers_and_rules():
+    from customers.models import Customer, PoolEvent, PoolRule
+
+    call_command("seed_demo", stdout=StringIO())
+    assert Customer.objects.filter(owner__isnull=True, team__isnull=False).count() == 12
+    assert PoolRule.objects.count() == 2
+    assert PoolEvent.objects.filter(kind="recall").exists()
