@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_role_groups'),
-        ('opportunities', '0005_pipelines'),
+        ('opportunities', '0005_pipelines_qualification_evaluation'),
     ]
 
     operations = [

@@ -167,3 +167,33 @@ def test_win_rate_by_evaluation_score_band(history, rep_client, rep):
             ("Not rated", "0", "0", ""),
         ],
     )
+
+
+def test_a_pipeline_change_leaves_one_pipeline_and_enters_the_other(frozen, rep, rep_client, stages, renewal):
+    # Entered stage 1 on 04-01, moved to the renewal pipeline's talks on 04-21 (20 days later).
+    deal = make_deal("X", rep, stages, [(1, at(4, 1), 0)], amount=1000)
+    talks = renewal.stages.get(order=1)
+    deal.change_pipeline(talks, rep, now=at(4, 21))
+    columns = ("Stage", "Entered", "Went on", "Won")
+    default = Pipeline.objects.default()
+    assert_report(
+        rep_client,
+        "conversion",
+        "conversion",
+        columns,
+        [(STAGE1, "1", "0", "0"), (STAGE2, "0", "0", "0"), (STAGE3, "0", "0", "0")],
+        pipeline=default.pk,
+    )
+    assert_report(rep_client, "conversion", "conversion", columns, [(TALKS, "1", "0", "0")], pipeline=renewal.pk)
+    # The 20 days in stage 1 count as a move out of it; the funnel shows the deal in its new pipeline.
+    assert_report(
+        rep_client,
+        "conversion",
+        "velocity",
+        ("Stage", "Moves out", "Average days"),
+        [(STAGE1, "1", days(20)), (STAGE2, "0", ""), (STAGE3, "0", "")],
+        pipeline=default.pk,
+    )
+    assert_report(
+        rep_client, "funnel", "funnel", ("Stage", "Deals", "Amount"), [(TALKS, "1", m(1000))], pipeline=renewal.pk
+    )
