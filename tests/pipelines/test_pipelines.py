@@ -255,3 +255,17 @@ def test_admin_refuses_to_retire_a_pipelines_only_won_stage(admin_client_, renew
     assert "exactly one active won stage" in response.content.decode()
     stage.refresh_from_db()
     assert stage.is_active
+
+
+@pytest.mark.parametrize("rows", [5, 120])
+def test_a_pipelines_board_and_funnel_keep_a_fixed_number_of_queries(
+    rows, rep, rep_client, stages, renewal, renewal_stages, django_assert_max_num_queries
+):
+    for i in range(rows):
+        OpportunityFactory(owner=rep, stage=renewal_stages[1 + i % 3], amount=Decimal(i + 1))
+        OpportunityFactory(owner=rep, stage=stages[1 + i % 3])
+    # session, user, leader check, team, pipelines, the choice saved, stages, column sums, bell, 3 card queries
+    with django_assert_max_num_queries(13):
+        assert rep_client.get(reverse("opportunities:board"), {"pipeline": renewal.pk}).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert rep_client.get(reverse("reports:funnel"), {"pipeline": renewal.pk}).status_code == 200
