@@ -157,19 +157,25 @@ class StageAdminForm(StageCriteriaForm):
         fields = ["pipeline", "outcome", "is_active"]
 
     def clean(self):
-        """A stage edited on its own must leave its pipeline (and the one it left) with a won and a lost stage."""
+        """A stage edited on its own (its page or the list's editable columns) must leave its
+        pipeline, and the one it left, with a won and a lost stage."""
         cleaned = super().clean()
-        pipeline = cleaned.get("pipeline")
-        if pipeline is None:
+        instance = self.instance
+
+        def value(name):
+            return cleaned.get(name) if name in self.fields else getattr(instance, name, None)
+
+        pipeline_id = value("pipeline").pk if "pipeline" in self.fields and value("pipeline") else instance.pipeline_id
+        if pipeline_id is None:
             return cleaned
-        touched = {pipeline.pk}
-        if self.instance.pk and self.instance.pipeline_id:
-            touched.add(self.instance.pipeline_id)
-        for pipeline_id in touched:
-            others = Stage.objects.filter(pipeline_id=pipeline_id).exclude(pk=self.instance.pk)
+        touched = {pipeline_id}
+        if instance.pk and instance.pipeline_id:
+            touched.add(instance.pipeline_id)
+        for touched_id in touched:
+            others = Stage.objects.filter(pipeline_id=touched_id).exclude(pk=instance.pk)
             stages = [(o.outcome, o.is_active) for o in others]
-            if pipeline_id == pipeline.pk:
-                stages.append((cleaned.get("outcome"), cleaned.get("is_active", False)))
+            if touched_id == pipeline_id:
+                stages.append((value("outcome"), bool(value("is_active"))))
             problems = outcome_problems(stages)
             if problems:
                 raise ValidationError(problems)
@@ -230,6 +236,11 @@ class StageAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    # The list's editable columns go through the same pipeline check as the stage's page.
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=StageAdminForm, **kwargs)
 
 
 @admin.register(LossReason)

@@ -269,3 +269,21 @@ def test_a_pipelines_board_and_funnel_keep_a_fixed_number_of_queries(
         assert rep_client.get(reverse("opportunities:board"), {"pipeline": renewal.pk}).status_code == 200
     with django_assert_max_num_queries(16):
         assert rep_client.get(reverse("reports:funnel"), {"pipeline": renewal.pk}).status_code == 200
+
+
+def test_the_stage_lists_editable_columns_cannot_retire_a_won_stage(admin_client_, stages):
+    won = stages[4]
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(won.pk),
+        "form-0-probability": "100",
+        "form-0-stale_after_days": "7",
+        "form-0-approval_threshold": "",
+        "_save": "Save",
+    }
+    admin_client_.post(reverse("admin:opportunities_stage_changelist"), data)
+    won.refresh_from_db()
+    assert won.is_active
