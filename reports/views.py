@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, Pipeline
 from opportunities.models.pipelines import pipeline_shown_to
 
 from . import sections as report_sections
@@ -51,8 +51,10 @@ class ReportView(View):
         data = request.GET.copy()
         if not data.get("period"):
             data["period"] = self.default_period
+        self.pipelines: list[Pipeline] = []
         if self.one_pipeline:
-            data["pipeline"] = str(pipeline_shown_to(request.user, data.get("pipeline")).pk)
+            self.pipelines = list(Pipeline.objects.active())
+            data["pipeline"] = str(pipeline_shown_to(request.user, data.get("pipeline"), self.pipelines).pk)
         filterset = ReportFilter(
             data,
             request=request,
@@ -85,7 +87,17 @@ class ReportView(View):
             "period_help": self.period_help,
             "sections": sections,
             "query": query.urlencode(),
+            # The funnel's pipeline switcher (one pipeline at a time).
+            "pipelines": self.pipelines,
+            "pipeline": scope.pipeline,
+            "extra_query": _without(query, "pipeline"),
         }
+
+
+def _without(query, name: str) -> str:
+    query = query.copy()
+    query.pop(name, None)
+    return query.urlencode()
 
 
 class OverviewView(ReportView):

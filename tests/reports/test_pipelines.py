@@ -72,8 +72,9 @@ def test_the_funnel_shows_one_pipeline_at_a_time_and_remembers_the_last(renewals
     rep.refresh_from_db()
     assert rep.last_pipeline == renewal
     # Next visit without a choice: the renewal pipeline again.
-    rows = page_table(page(rep_client, "funnel"), "funnel")
-    assert [r["Stage"] for r in rows] == [TALKS]
+    response = page(rep_client, "funnel")
+    assert [r["Stage"] for r in page_table(response, "funnel")] == [TALKS]
+    assert 'id="pipeline-switcher"' in response.content.decode()
 
 
 def test_conversion_per_pipeline_and_across_them(renewals, renewal, rep_client):
