@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -88,7 +89,19 @@ class CustomerQuerySet(models.QuerySet):
         # PostgreSQL plans it at a fraction of the cost (the EXISTS form crossed the JIT threshold
         # and spent ~1 s compiling a 30 ms query at 100,000 deals).
         deals = Opportunity.objects.filter(owner_scope(user)).values("customer_id")
-        return self.filter(q | Q(pk__in=deals))
+        # A customer in the pool is visible to the team whose pool it is in (and its leader).
+        pool = Q(owner__isnull=True) & (
+            (Q(team_id=user.team_id) if user.team_id else Q(pk__in=[])) | Q(team__leader=user)
+        )
+        return self.filter(q | Q(pk__in=deals) | pool)
+
+    def in_pool_of(self, user: User) -> CustomerQuerySet:
+        """The pool (公海) `user` may see: their team's unowned customers; a leader's teams'; all for an admin."""
+        pool = self.filter(owner__isnull=True)
+        if user.is_admin:
+            return pool
+        teams = Q(team_id=user.team_id) if user.team_id else Q(pk__in=[])
+        return pool.filter(teams | Q(team__leader=user))
 
     def with_won_value(self, user: User) -> CustomerQuerySet:
         """Lifetime won value, counting only the deals `user` may see (a rep never learns a
@@ -125,8 +138,25 @@ class Customer(TracksHistory, SoftDeletable):
     region = models.CharField(_("region"), max_length=20, choices=Region.choices, blank=True)
     value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier.choices, default=ValueTier.MEDIUM)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="customers",
+        null=True,
+        blank=True,
+        help_text=_("Empty: the customer waits in its team's pool."),
     )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("pool team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pool_customers",
+        help_text=_("Whose pool the customer is in while it has no owner."),
+    )
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed from the pool"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
@@ -150,6 +180,7 @@ class Customer(TracksHistory, SoftDeletable):
         indexes = [
             models.Index(fields=["owner", "name"]),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="customer_binned_idx"),
+            models.Index(fields=["team", "name"], condition=Q(owner__isnull=True), name="customer_pool_idx"),
         ]
 
     def deletion_refusal(self, user: User) -> str | None:
@@ -180,6 +211,70 @@ class Customer(TracksHistory, SoftDeletable):
         from django.urls import reverse
 
         return reverse("customers:detail", args=[self.pk])
+
+    # --- The pool (公海) ----------------------------------------------------------------
+
+    def claim(self, by: User, *, now=None):
+        """A rep takes a customer from their team's pool, up to the team's claim cap of customers
+        held from the pool at once (default 50). Recorded as a `PoolEvent`."""
+
+        now = now or timezone.now()
+        with transaction.atomic():
+            customer = Customer.objects.select_for_update().get(pk=self.pk)
+            if customer.owner_id is not None:
+                raise ValidationError(gettext("Someone has already claimed this customer."))
+            if not Customer.objects.in_pool_of(by).filter(pk=customer.pk).exists():
+                raise ValidationError(gettext("This customer is not in your team's pool."))
+            cap = PoolRule.cap_for(customer.team or by.team)
+            held = Customer.objects.filter(owner=by, claimed_at__isnull=False).count()
+            if held >= cap:
+                raise ValidationError(
+                    gettext(
+                        "You already hold %(held)d customers from the pool (the cap is %(cap)d): "
+                        "return one before claiming another."
+                    )
+                    % {"held": held, "cap": cap}
+                )
+            team = customer.team
+            customer.owner, customer.claimed_at, customer.pooled_at = by, now, None
+            customer.save(update_fields=["owner", "claimed_at", "pooled_at"])
+            PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.CLAIM, user=by, by=by, team=team, at=now)
+        self.refresh_from_db()
+
+    def release(self, by: User, *, now=None):
+        """The owner (or their leader, or an admin) returns the customer to the owner's team's pool."""
+
+        now = now or timezone.now()
+        with transaction.atomic():
+            customer = Customer.objects.select_for_update().get(pk=self.pk)
+            owner = customer.owner
+            if owner is None:
+                raise ValidationError(gettext("This customer is already in the pool."))
+            may = by.pk == owner.pk or by.is_admin or (owner.team_id and owner.team.leader_id == by.pk)
+            if not may:
+                raise ValidationError(gettext("Only the owner or their leader can return this customer."))
+            if owner.team_id is None:
+                raise ValidationError(gettext("The owner has no team, so there is no pool to return it to."))
+            customer.owner, customer.team, customer.pooled_at, customer.claimed_at = None, owner.team, now, None
+            customer.save(update_fields=["owner", "team", "pooled_at", "claimed_at"])
+            PoolEvent.objects.create(
+                customer=customer, kind=PoolEvent.Kind.RETURN, user=owner, by=by, team=owner.team, at=now
+            )
+        self.refresh_from_db()
+
+    @classmethod
+    def recall(cls, pk: int, *, owner_id: int, team, now, advanced: list[int]) -> bool:
+        """The recall scan's move of one customer back to the pool: re-checked under the row lock
+        (same owner, still no deal past the first stage), so a claim or a follow-up in between wins."""
+
+        with transaction.atomic():
+            customer = cls.objects.select_for_update().filter(pk=pk, owner_id=owner_id).first()
+            if customer is None or customer.opportunities.filter(stage_id__in=advanced).exists():
+                return False
+            customer.owner, customer.team, customer.pooled_at, customer.claimed_at = None, team, now, None
+            customer.save(update_fields=["owner", "team", "pooled_at", "claimed_at"])
+            PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.RECALL, user_id=owner_id, team=team, at=now)
+        return True
 
     @classmethod
     def find_or_create(cls, *, name: str, owner: User, **defaults) -> tuple[Customer, bool]:
@@ -368,3 +463,6 @@ class Contact(TracksHistory, SoftDeletable):
     @property
     def is_decision_maker(self) -> bool:
         return self.buying_role == self.BuyingRole.DECISION_MAKER
+
+
+from .pool import PoolEvent, PoolRule  # noqa: E402,F401  (the pool's models live beside its rules)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from opportunities.models import Activity, Opportunity, Stage
 
 from .filters import CustomerFilter
 from .forms import ContactForm, CustomerForm, MergeForm
-from .models import Contact, Customer
+from .models import Contact, Customer, PoolRule
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -37,7 +37,7 @@ DEALS_LIMIT = 50
 
 def get_customer_for(user: User, pk: int) -> Customer:
     """The customer with this id if `user` may see it, else 404."""
-    return get_object_or_404(Customer.objects.visible_to(user).select_related("owner"), pk=pk)
+    return get_object_or_404(Customer.objects.visible_to(user).select_related("owner__team"), pk=pk)
 
 
 class CustomerListView(FilterView):
@@ -117,6 +117,13 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "won_value": won_value,
             "history": history,
             "can_merge": Customer.can_merge(request.user),
+            "pool_events": customer.pool_events.select_related("user", "by")[:HISTORY_LIMIT],
+            "may_release": customer.owner_id is not None
+            and (
+                customer.owner_id == request.user.pk
+                or request.user.is_admin
+                or (customer.owner.team_id and customer.owner.team.leader_id == request.user.pk)
+            ),
         },
     )
 
@@ -273,3 +280,53 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("owner")[:DUPLICATES_SHOWN]
     )
     return render(request, "customers/merge.html", {"customer": survivor, "form": form, "likely": likely})
+
+
+class PoolView(FilterView):
+    """The pool (公海): the customers of the user's team (a leader's teams, all for an admin)
+    that have no owner, oldest in the pool first, with the user's claims against the cap."""
+
+    template_name = "customers/pool.html"
+    paginate_by = 25
+    context_object_name = "customers"
+
+    def get_queryset(self):
+        return Customer.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        base = (
+            Customer.objects.in_pool_of(request.user)
+            .select_related("team")
+            .order_by(F("pooled_at").asc(nulls_first=True), "pk")
+        )
+        self.filterset = CustomerFilter(request.GET, queryset=base)
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        self.object_list = self.filterset.qs if valid else base.none()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        context["held"] = Customer.objects.filter(owner=request.user, claimed_at__isnull=False).count()
+        context["cap"] = PoolRule.cap_for(request.user.team)
+        return self.render_to_response(context)
+
+
+@require_POST
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.in_pool_of(request.user), pk=pk)
+    try:
+        customer.claim(request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect("customers:pool")
+    messages.success(request, _("“%(customer)s” is now yours.") % {"customer": customer})
+    return redirect(customer)
+
+
+@require_POST
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_customer_for(request.user, pk)
+    try:
+        customer.release(request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect(customer)
+    messages.success(request, _("“%(customer)s” is back in the pool.") % {"customer": customer})
+    return redirect("customers:pool")

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
 from opportunities.forms import VersionedModelForm, date_input
+from opportunities.models import Pipeline
+from opportunities.models.qualification import MEDDIC_CHOICES, MEDDIC_CODES, meddic_field_names
 
 from .models import Lead, LeadContact, LeadSource
 
@@ -32,6 +34,7 @@ class LeadForm(VersionedModelForm):
             "source",
             "owner",
             "status",
+            "pipeline",
             "budget_amount",
             "budget_confirmed",
             "is_decision_maker",
@@ -42,15 +45,17 @@ class LeadForm(VersionedModelForm):
             "timeline_date",
             "timeline_confirmed",
             "notes",
+            *meddic_field_names(),
         ]
         widgets = {
+            **{f"meddic_{code}": forms.Textarea(attrs={"rows": 2}) for code in MEDDIC_CODES},
             "timeline_date": date_input(),
             "need_description": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
     CONTACT = ("name", "title", "company", "phone", "email", "customer_type", "industry", "region", "company_size")
-    ROUTING = ("source", "owner", "status")
+    ROUTING = ("source", "owner", "status", "pipeline")
     BANT_FIELDS = (
         ("budget", _("Budget"), ("budget_amount", "budget_confirmed")),
         ("authority", _("Authority"), ("is_decision_maker", "decision_maker", "authority_confirmed")),
@@ -66,6 +71,7 @@ class LeadForm(VersionedModelForm):
         # leaders and admins may leave it to the team's pool.
         self.fields["owner"].required = not (user.is_admin or user.is_leader)
         self.fields["source"].queryset = LeadSource.objects.filter(is_active=True)
+        self.fields["pipeline"].queryset = Pipeline.objects.active()
         # Conversion and disqualification have their own actions; "qualified" follows the BANT
         # checklist (`Lead.status_from_bant`), so here a lead is new or being worked.
         self.fields["status"].choices = [
@@ -89,6 +95,12 @@ class LeadForm(VersionedModelForm):
     def routing_fields(self):
         return self.section(self.ROUTING)
 
+    def meddic_groups(self):
+        return [
+            (code, label, self.section((f"meddic_{code}", f"meddic_{code}_confirmed")))
+            for code, label in MEDDIC_CHOICES
+        ]
+
     def bant_groups(self):
         return [(code, label, self.section(names)) for code, label, names in self.BANT_FIELDS]
 
@@ -102,6 +114,9 @@ class LeadForm(VersionedModelForm):
 
 
 class ConvertAsWonForm(forms.Form):
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"), queryset=Pipeline.objects.active(), required=False, empty_label=_("The lead's pipeline")
+    )
     amount = forms.DecimalField(label=_("Won amount"), max_digits=14, decimal_places=2, min_value=0.01)
     name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
 

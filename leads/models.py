@@ -23,10 +23,11 @@ from crm.choices import BilingualName, CustomerType, Industry, Region
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable
 from customers.models import Contact
+from opportunities.models.qualification import MeddicQualification
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from opportunities.models import Opportunity
+    from opportunities.models import Opportunity, Pipeline
 
 
 class LeadSource(TracksHistory, BilingualName):
@@ -59,7 +60,7 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-class Lead(TracksHistory, SoftDeletable):
+class Lead(TracksHistory, MeddicQualification, SoftDeletable):
     # The score and the moment it crossed the threshold are recomputed by the scoring job from
     # the rules and the events (which are their own record); follow-up times are bookkeeping.
     history_exclude = ("created_at", "last_activity_at", "score", "ready_for_sales_at")
@@ -109,6 +110,16 @@ class Lead(TracksHistory, SoftDeletable):
     score = models.IntegerField(_("score"), default=0)
     ready_for_sales_at = models.DateTimeField(_("ready for sales"), null=True, blank=True)
     disqualify_reason = models.TextField(_("disqualification reason"), blank=True)
+
+    pipeline = models.ForeignKey(
+        "opportunities.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        help_text=_("The pipeline the deal opens in when the lead converts (empty: the default pipeline)."),
+    )
 
     # BANT
     budget_amount = models.DecimalField(
@@ -204,9 +215,21 @@ class Lead(TracksHistory, SoftDeletable):
         }
         return [str(reasons[code]) for code, _label, ok in self.bant_status() if not ok]
 
+    def qualification_missing(self, pipeline: Pipeline | None = None) -> list[str]:
+        """What the lead still lacks under the framework of the pipeline it converts into
+        (`pipeline`, else its own or the default): BANT's four criteria or MEDDIC's six."""
+        pipeline = pipeline or self.target_pipeline()
+        if pipeline.uses_meddic:
+            return self.meddic_missing()
+        return self.bant_missing()
+
+    def qualification_status(self, pipeline: Pipeline | None = None) -> list[tuple[str, str, bool]]:
+        pipeline = pipeline or self.target_pipeline()
+        return self.meddic_status() if pipeline.uses_meddic else self.bant_status()
+
     @property
     def is_qualified(self) -> bool:
-        return not self.bant_missing()
+        return not self.qualification_missing()
 
     @property
     def is_open(self) -> bool:
@@ -222,6 +245,14 @@ class Lead(TracksHistory, SoftDeletable):
         return self.Status.WORKING if self.status == self.Status.QUALIFIED else self.status
 
     # --- Conversion --------------------------------------------------------------------
+
+    def target_pipeline(self) -> Pipeline:
+        """The pipeline the deal will open in: the lead's, when active, else the default pipeline."""
+        from opportunities.models import Pipeline
+
+        if self.pipeline_id and self.pipeline.is_active:
+            return self.pipeline
+        return Pipeline.objects.default()
 
     def _lock_open(self) -> Lead:
         lead = Lead.objects.select_for_update().get(pk=self.pk)
@@ -297,9 +328,10 @@ class Lead(TracksHistory, SoftDeletable):
         self.version += 1
         self.save(update_fields=["status", "opportunity", "converted_at", "version", "updated_at"])
 
-    def convert(self, by: User, *, name: str = "") -> Opportunity:
+    def convert(self, by: User, *, name: str = "", pipeline: Pipeline | None = None) -> Opportunity:
         """Turn a qualified lead into a customer (reused if one of that name exists), a contact
-        and an opportunity in the first open stage, carrying the BANT data over.
+        and an opportunity in the first open stage of `pipeline` (default: the default
+        pipeline), carrying the BANT data over.
 
         Refuses an unqualified lead with `LeadNotQualified` listing the missing criteria, and
         changes nothing then. Runs in one transaction with the lead row locked, so two clicks
@@ -309,11 +341,12 @@ class Lead(TracksHistory, SoftDeletable):
 
         with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
-            missing = lead.bant_missing()
+            pipeline = pipeline or lead.target_pipeline()
+            missing = lead.qualification_missing(pipeline)
             if missing:
                 raise LeadNotQualified(missing)
             customer, contacts = lead._customer_and_contacts(by)
-            first = Stage.objects.first_open()
+            first = Stage.objects.first_open(pipeline)
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or f"{lead.company} · {lead.need_description[:60]}".strip(" ·"),
@@ -330,6 +363,7 @@ class Lead(TracksHistory, SoftDeletable):
                 need_description=lead.need_description,
                 need_confirmed=lead.need_confirmed,
                 timeline_confirmed=lead.timeline_confirmed,
+                **lead.meddic_values(),
                 stage_entered_at=now,
                 last_activity_at=lead.last_activity_at,
                 next_follow_up_at=lead.next_follow_up_at,
@@ -341,7 +375,9 @@ class Lead(TracksHistory, SoftDeletable):
         self.refresh_from_db()
         return opportunity
 
-    def convert_as_won(self, by: User, amount: Decimal, *, name: str = "") -> Opportunity:
+    def convert_as_won(
+        self, by: User, amount: Decimal, *, name: str = "", pipeline: Pipeline | None = None
+    ) -> Opportunity:
         """Small fast deal (seed 004): straight to a won opportunity, bypassing the stage process.
 
         The deal is flagged `is_quick_win` so stage statistics leave it out; no BANT check,
@@ -370,7 +406,7 @@ class Lead(TracksHistory, SoftDeletable):
         with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
             customer, contacts = lead._customer_and_contacts(by)
-            won = Stage.objects.won()
+            won = Stage.objects.won(pipeline or lead.target_pipeline())
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or lead.company,

@@ -18,6 +18,7 @@ from django_filters.views import FilterView
 from audit.display import history_of
 from crm.softdelete import move_to_bin_response
 from opportunities.forms import EditConflict, FollowUpForm
+from opportunities.models import Pipeline
 from opportunities.views.common import is_htmx
 
 from .filters import LeadFilter
@@ -33,7 +34,9 @@ HISTORY_LIMIT = 50
 
 def get_lead_for(user: User, pk: int) -> Lead:
     """The lead with this id if `user` may see it, else 404."""
-    return get_object_or_404(Lead.objects.visible_to(user).select_related("owner", "source", "opportunity"), pk=pk)
+    return get_object_or_404(
+        Lead.objects.visible_to(user).select_related("owner", "source", "opportunity", "pipeline"), pk=pk
+    )
 
 
 class LeadListView(FilterView):
@@ -106,11 +109,13 @@ class LeadEditView(UpdateView):
 def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) -> HttpResponse:
     now = timezone.now()
     limit = LeadAutomationSettings.load().quick_win_limit
+    pipeline = lead.target_pipeline()
     context = {
         "lead": lead,
         "now": now,
-        "bant": lead.bant_status(),
-        "missing": lead.bant_missing(),
+        "bant": lead.qualification_status(pipeline),
+        "missing": lead.qualification_missing(pipeline),
+        "framework": pipeline.qualification_framework,
         "timeline": [{"when": a.occurred_at, "activity": a} for a in timeline_for(lead)],
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
         "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}, limit=limit),
@@ -159,12 +164,15 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def convert(request: HttpRequest, pk: int) -> HttpResponse:
     """Convert a qualified lead (customer, contact, opportunity); an unqualified one is refused
-    with the BANT criteria still missing, and nothing changes."""
+    with the criteria of the pipeline's framework (BANT or MEDDIC) still missing, and nothing changes."""
     lead = get_lead_for(request.user, pk)
     missing: list[str] = []
+    pipelines = list(Pipeline.objects.active())
+    chosen = Pipeline.objects.chosen(request.POST.get("pipeline") or request.GET.get("pipeline"))
+    pipeline = chosen or lead.target_pipeline()
     if request.method == "POST":
         try:
-            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200])
+            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200], pipeline=pipeline)
         except LeadNotQualified as refusal:
             missing = refusal.missing
         except ValidationError as error:
@@ -174,8 +182,15 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Lead converted. Here is the new opportunity."))
             return redirect(deal)
     else:
-        missing = lead.bant_missing()
-    return render(request, "leads/convert.html", {"lead": lead, "missing": missing, "bant": lead.bant_status()})
+        missing = lead.qualification_missing(pipeline)
+    context = {
+        "lead": lead,
+        "missing": missing,
+        "bant": lead.bant_status(),
+        "pipelines": pipelines,
+        "pipeline": pipeline,
+    }
+    return render(request, "leads/convert.html", context)
 
 
 @require_POST
@@ -185,7 +200,12 @@ def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConvertAsWonForm(request.POST, limit=LeadAutomationSettings.load().quick_win_limit)
     if form.is_valid():
         try:
-            deal = lead.convert_as_won(request.user, form.cleaned_data["amount"], name=form.cleaned_data["name"])
+            deal = lead.convert_as_won(
+                request.user,
+                form.cleaned_data["amount"],
+                name=form.cleaned_data["name"],
+                pipeline=form.cleaned_data["pipeline"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User, visible_users
 from crm.choices import CustomerType, Industry, Urgency, ValueTier
 
-from .models import Opportunity, Stage
+from .models import Opportunity, Pipeline, Stage
 
 
 def _month_bounds(value: str) -> tuple[date, date] | None:
@@ -27,6 +27,19 @@ def _month_bounds(value: str) -> tuple[date, date] | None:
     return start, end
 
 
+class StageChoiceField(forms.ModelChoiceField):
+    """Stage names in a choice list, with their pipeline once there is more than one."""
+
+    def label_from_instance(self, obj: Stage) -> str:
+        if not hasattr(self, "_several"):
+            self._several = Pipeline.objects.active().count() > 1
+        return obj.label_with_pipeline if self._several else str(obj)
+
+
+class StageChoiceFilter(filters.ModelChoiceFilter):
+    field_class = StageChoiceField
+
+
 class OpportunityFilter(filters.FilterSet):
     STATUS_CHOICES = [("open", _("Open")), ("won", _("Won")), ("lost", _("Lost")), ("all", _("All"))]
 
@@ -34,7 +47,13 @@ class OpportunityFilter(filters.FilterSet):
     status = filters.ChoiceFilter(
         label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("Open (default)")
     )
-    stage = filters.ModelChoiceFilter(label=_("Stage"), queryset=Stage.objects.active())
+    pipeline = filters.ModelChoiceFilter(
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.active(),
+        method="filter_pipeline",
+        empty_label=_("All pipelines"),
+    )
+    stage = StageChoiceFilter(label=_("Stage"), queryset=Stage.objects.active().select_related("pipeline"))
     owner = filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.none())
     team = filters.ModelChoiceFilter(label=_("Team"), field_name="owner__team", queryset=Team.objects.none())
     close_month = filters.CharFilter(
@@ -65,6 +84,7 @@ class OpportunityFilter(filters.FilterSet):
             ("amount", "amount"),
             ("expected_close_date", "close"),
             ("last_activity_at", "activity"),
+            ("evaluation_score", "score"),
         ),
         field_labels={
             "-weighted": _("Weighted value (high first)"),
@@ -75,6 +95,8 @@ class OpportunityFilter(filters.FilterSet):
             "-close": _("Close date (latest first)"),
             "-activity": _("Last activity (recent first)"),
             "last_activity_at": _("Last activity (oldest first)"),
+            "-score": _("Evaluation score (high first)"),
+            "score": _("Evaluation score (low first)"),
         },
         empty_label=None,
         null_label=None,
@@ -115,6 +137,12 @@ class OpportunityFilter(filters.FilterSet):
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `filter_queryset`, where the chosen stage is known
 
+    def filter_pipeline(self, queryset: QuerySet, name: str, value: Pipeline | None) -> QuerySet:
+        # The deal's pipeline is its stage's: filter on the stage ids, no join.
+        if value is None:
+            return queryset
+        return queryset.filter(stage_id__in=Stage.objects.filter(pipeline=value).values("pk"))
+
     def filter_close_month(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         bounds = _month_bounds(value) if value else None
         if bounds is None:
@@ -147,7 +175,7 @@ class BoardFilter(OpportunityFilter):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("stage", "status", "sort"):
+        for name in ("stage", "status", "sort", "pipeline"):
             del self.filters[name]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

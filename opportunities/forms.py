@@ -13,7 +13,9 @@ from accounts.models import assignable_users
 from customers.models import Contact
 from leads.models import LeadSource
 
-from .models import Activity, Competitor, LossReason, Objection, Opportunity, Stage
+from .models import Activity, Competitor, LossReason, Objection, Opportunity, Pipeline, Stage
+from .models.evaluation import FACTOR_CODES, FACTORS, SWOT_FIELDS
+from .models.qualification import MEDDIC_CODES, meddic_field_names
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -87,8 +89,10 @@ class OpportunityForm(VersionedModelForm):
             "next_step",
             "next_follow_up_at",
             "review_notes",
+            *meddic_field_names(),
         ]
         widgets = {
+            **{f"meddic_{code}": forms.Textarea(attrs={"rows": 2}) for code in MEDDIC_CODES},
             "expected_close_date": date_input(),
             "next_follow_up_at": datetime_input(),
             "need_description": forms.Textarea(attrs={"rows": 3}),
@@ -112,6 +116,10 @@ class OpportunityForm(VersionedModelForm):
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
             del self.fields["review_notes"]
+        pipeline = self.instance.stage.pipeline if self.instance.stage_id else Pipeline.objects.default()
+        if not pipeline.uses_meddic:
+            for name in meddic_field_names():
+                del self.fields[name]
 
     def _save_m2m(self):
         """The competitors chosen here are history, like the deal's fields."""
@@ -189,6 +197,26 @@ class MoveForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class PipelineStageField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Stage) -> str:
+        return obj.label_with_pipeline
+
+
+class ChangePipelineForm(forms.Form):
+    """Move a deal into another pipeline: pick the open stage it enters there."""
+
+    stage = PipelineStageField(
+        label=_("New pipeline and stage"),
+        queryset=Stage.objects.active().open().filter(pipeline__is_active=True).select_related("pipeline"),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, deal: Opportunity | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if deal is not None:
+            self.fields["stage"].queryset = self.fields["stage"].queryset.exclude(pipeline_id=deal.stage.pipeline_id)
+
+
 class ObjectionForm(forms.ModelForm):
     class Meta:
         model = Objection
@@ -215,6 +243,53 @@ class ContactRoleForm(forms.ModelForm):
         fields = ["buying_role", "attitude"]
 
 
+RATING_CHOICES = [("", "—")] + [(str(i), str(i)) for i in range(1, 6)]
+
+
+class EvaluationForm(forms.Form):
+    """The five factors of seed 002 (1-5 and a note each) and the optional SWOT; saved through
+    `Opportunity.evaluate`."""
+
+    SWOT_LABELS = {
+        "swot_strengths": _("Strengths"),
+        "swot_weaknesses": _("Weaknesses"),
+        "swot_opportunities": _("Opportunities"),
+        "swot_threats": _("Threats"),
+    }
+
+    def __init__(self, *args, deal: Opportunity | None = None, **kwargs) -> None:
+        if deal is not None and "initial" not in kwargs:
+            initial = {f"rating_{c}": getattr(deal, f"rating_{c}") for c in FACTOR_CODES}
+            initial.update({f"rating_{c}_note": getattr(deal, f"rating_{c}_note") for c in FACTOR_CODES})
+            initial.update({name: getattr(deal, name) for name in SWOT_FIELDS})
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for code, label, help_text in FACTORS:
+            self.fields[f"rating_{code}"] = forms.TypedChoiceField(
+                label=label, choices=RATING_CHOICES, coerce=int, empty_value=None, required=False, help_text=help_text
+            )
+            self.fields[f"rating_{code}_note"] = forms.CharField(label=_("Why"), max_length=300, required=False)
+        for name, label in self.SWOT_LABELS.items():
+            self.fields[name] = forms.CharField(
+                label=label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def factor_rows(self):
+        return [(self[f"rating_{code}"], self[f"rating_{code}_note"]) for code in FACTOR_CODES]
+
+    def swot_fields(self):
+        return [self[name] for name in SWOT_FIELDS]
+
+    def evaluate(self, deal: Opportunity, by: User) -> None:
+        data = self.cleaned_data
+        deal.evaluate(
+            by,
+            ratings={c: data.get(f"rating_{c}") for c in FACTOR_CODES},
+            notes={c: data.get(f"rating_{c}_note") for c in FACTOR_CODES},
+            swot={name: data.get(name) for name in SWOT_FIELDS},
+        )
+
+
 class FollowOnForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -226,6 +301,12 @@ class FollowOnForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.active(),
+        required=False,
+        empty_label=_("Default (renewals: the renewal pipeline)"),
+    )
 
 
 class ForecastCategoryForm(forms.Form):

@@ -31,6 +31,7 @@ from .queries.winloss import (
     win_rate_by_customer_type,
     win_rate_by_industry,
     win_rate_by_rep,
+    win_rate_by_score_band,
     win_rate_by_source,
 )
 from .tables import Column, Section, Table
@@ -303,6 +304,7 @@ def winloss_sections(scope: ReportScope, full: bool = False) -> list[Section]:
         ("by_source", _("Win rate by lead source"), _("Lead source"), win_rate_by_source),
         ("by_industry", _("Win rate by industry"), _("Industry"), win_rate_by_industry),
         ("by_customer_type", _("Win rate by customer type"), _("Customer type"), win_rate_by_customer_type),
+        ("by_score", _("Win rate by evaluation score"), _("Evaluation score"), win_rate_by_score_band),
     ]
     if scope.shows_people:
         breakdowns.append(("by_rep", _("Win rate by rep"), _("Rep"), win_rate_by_rep))

@@ -26,6 +26,9 @@ from crm.choices import BuyingStage, ForecastCategory, Urgency, ValueTier
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable, binned_pks
 
+from .evaluation import FACTOR_CODES, SWOT_FIELDS, EvaluationWeights, OpportunityEvaluation, rating_field
+from .pipelines import Pipeline
+from .qualification import MeddicQualification
 from .stages import LossReason, Stage
 
 if TYPE_CHECKING:
@@ -125,7 +128,7 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
 
-class Opportunity(TracksHistory, SoftDeletable):
+class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, SoftDeletable):
     # Bookkeeping that moves with every follow-up or move; the moves are in `StageChange`.
     history_exclude = (
         "last_activity_at",
@@ -560,6 +563,19 @@ class Opportunity(TracksHistory, SoftDeletable):
         reason). An empty list means the move is allowed.
         """
         missing: list[str] = []
+        if self.stage_id is not None and stage.pipeline_id != self.stage.pipeline_id:
+            missing.append(
+                gettext(
+                    "“%(stage)s” belongs to the pipeline “%(pipeline)s”: use “Change pipeline” to move the deal there."
+                )
+                % {"stage": stage, "pipeline": stage.pipeline}
+            )
+            return missing
+        return missing + self.entry_requirements(stage, by=by, loss_reason=loss_reason)
+
+    def entry_requirements(self, stage: Stage, *, by: User | None = None, loss_reason=None) -> list[str]:
+        """The stage's own entry requirements (see `requirements_for`), whichever pipeline the deal is in."""
+        missing: list[str] = []
         if not stage.is_active:
             missing.append(gettext("The stage “%(stage)s” is no longer in use.") % {"stage": stage})
         if stage.requires_budget and not (self.budget_confirmed and self.budget_amount is not None):
@@ -578,6 +594,8 @@ class Opportunity(TracksHistory, SoftDeletable):
             missing.append(gettext("Set the close date."))
         if stage.requires_loss_reason and not (loss_reason or self.loss_reason_id):
             missing.append(gettext("Choose a loss reason."))
+        if stage.required_criteria:
+            missing += self.meddic_missing(stage.required_criteria)
         approval = self.approval_requirement(stage, by=by)
         if approval:
             missing.append(approval)
@@ -621,7 +639,7 @@ class Opportunity(TracksHistory, SoftDeletable):
         approval is missing, file an approval request instead. Returns the `StageChange` or
         the `ApprovalRequest`; any other unmet requirement raises `StageMoveRefused`.
         """
-        if self.approval_requirement(stage, by=by):
+        if stage.pipeline_id == self.stage.pipeline_id and self.approval_requirement(stage, by=by):
             return self.request_approval(stage, by=by, note=note)
         return self.move_to(stage, by, note=note, loss_reason=loss_reason)
 
@@ -636,9 +654,14 @@ class Opportunity(TracksHistory, SoftDeletable):
         current = self.stage
         if current.outcome == Stage.Outcome.LOST or stage.outcome == Stage.Outcome.LOST:
             return 0
-        if stage.order <= current.order:
+        if stage.order <= current.order or stage.pipeline_id != current.pipeline_id:
             return 0
-        return Stage.objects.active().pipeline().filter(order__gt=current.order, order__lt=stage.order).count()
+        return (
+            Stage.objects.active()
+            .pipeline()
+            .filter(pipeline_id=stage.pipeline_id, order__gt=current.order, order__lt=stage.order)
+            .count()
+        )
 
     def move_to(
         self,
@@ -723,6 +746,88 @@ class Opportunity(TracksHistory, SoftDeletable):
         self.refresh_from_db()
         return change
 
+    def evaluate(self, by: User, *, ratings: dict, notes: dict | None = None, swot: dict | None = None) -> None:
+        """Seed 002: rate need fit, budget fit, decision cycle, purchase intent and competitive
+        position 1-5 (each with its note), and keep an optional SWOT (seed 000). The weighted
+        score (`EvaluationWeights.score`) is stored with the ratings so lists sort by it."""
+        errors = {}
+        for code in FACTOR_CODES:
+            value = ratings.get(code)
+            if value is not None and not (isinstance(value, int) and 1 <= value <= 5):
+                errors[rating_field(code)] = gettext("Rate from 1 to 5.")
+        if errors:
+            raise ValidationError(errors)
+        with transaction.atomic():
+            deal = Opportunity.objects.select_for_update().get(pk=self.pk)
+            fields = ["evaluation_score", "version", "updated_at"]
+            for code in FACTOR_CODES:
+                setattr(deal, rating_field(code), ratings.get(code))
+                fields.append(rating_field(code))
+                if notes is not None:
+                    setattr(deal, f"{rating_field(code)}_note", (notes.get(code) or "").strip())
+                    fields.append(f"{rating_field(code)}_note")
+            if swot is not None:
+                for name in SWOT_FIELDS:
+                    setattr(deal, name, (swot.get(name) or "").strip())
+                    fields.append(name)
+            deal.evaluation_score = EvaluationWeights.current().score(deal.ratings())
+            deal.version += 1
+            deal.save(update_fields=fields)
+        self.refresh_from_db()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """A deal belongs to the pipeline of its stage."""
+        return self.stage.pipeline
+
+    def change_pipeline(self, stage: Stage, by: User, note: str = "", *, now: datetime | None = None) -> StageChange:
+        """Move an open deal into an open stage of another pipeline: its own action, never a side
+        effect of `move_to`.
+
+        The target stage's entry requirements apply as for any move. The `StageChange` is marked
+        `pipeline_changed`, so the history shows it, and the conversion reports (which read
+        entries per stage) see the deal leave the old pipeline's stage and enter the new one's.
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            deal = Opportunity.objects.select_for_update().get(pk=self.pk)
+            previous = deal.stage
+            reasons: list[str] = []
+            if stage.pipeline_id == previous.pipeline_id:
+                reasons.append(gettext("The deal is already in this pipeline: move it to the stage instead."))
+            elif not previous.is_open:
+                reasons.append(gettext("Only an open deal can change pipeline."))
+            elif not stage.is_open:
+                reasons.append(gettext("Choose an open stage of the new pipeline."))
+            elif not stage.pipeline.is_active:
+                reasons.append(
+                    gettext("The pipeline “%(pipeline)s” is no longer in use.") % {"pipeline": stage.pipeline}
+                )
+            else:
+                reasons = deal.entry_requirements(stage, by=by)
+            if reasons:
+                raise StageMoveRefused(reasons)
+            change = StageChange.objects.create(
+                opportunity=deal,
+                from_stage=previous,
+                to_stage=stage,
+                from_probability=deal.probability,
+                to_probability=stage.probability,
+                changed_by=by,
+                changed_at=now,
+                days_in_previous_stage=_days_between(deal.stage_entered_at, now),
+                pipeline_changed=True,
+                amount=deal.amount,
+                note=note,
+            )
+            deal.stage = stage
+            deal.probability = stage.probability
+            deal.stage_entered_at = now
+            deal.version += 1
+            deal.save(update_fields=["stage", "probability", "stage_entered_at", "version", "updated_at"])
+        self.refresh_from_db()
+        return change
+
     def record_creation(self, by: User | None, now: datetime | None = None) -> StageChange:
         """The entry into the first stage, so conversion reports count every deal that entered it."""
         now = now or self.stage_entered_at
@@ -739,9 +844,12 @@ class Opportunity(TracksHistory, SoftDeletable):
         )
 
     @classmethod
-    def open_new(cls, *, by: User, stage: Stage | None = None, **fields) -> Opportunity:
-        """Create a deal in its first stage (default: the first open stage) with its history row."""
-        stage = stage or Stage.objects.first_open()
+    def open_new(
+        cls, *, by: User, stage: Stage | None = None, pipeline: Pipeline | None = None, **fields
+    ) -> Opportunity:
+        """Create a deal in its first stage (default: the first open stage of `pipeline`, else of
+        the default pipeline) with its history row."""
+        stage = stage or Stage.objects.first_open(pipeline)
         now = timezone.now()
         fields.setdefault("owner", by)
         with transaction.atomic(), acting_as(by):
@@ -751,18 +859,26 @@ class Opportunity(TracksHistory, SoftDeletable):
             deal.record_creation(by, now)
         return deal
 
-    def start_follow_on(self, by: User, *, kind: str = Kind.REPEAT, name: str = "", amount=None) -> Opportunity:
-        """Seed 001 stage 4: a won customer spawns repeat, upsell or renewal business."""
+    def start_follow_on(
+        self, by: User, *, kind: str = Kind.REPEAT, name: str = "", amount=None, pipeline: Pipeline | None = None
+    ) -> Opportunity:
+        """Seed 001 stage 4: a won customer spawns repeat, upsell or renewal business.
+
+        It opens in `pipeline`; by default a renewal goes to the pipeline marked for renewals and
+        a repeat purchase or an upsell to the default pipeline."""
         if self.stage.outcome != Stage.Outcome.WON:
             raise ValidationError(gettext("Only a won deal can start a follow-on opportunity."))
         if kind not in (self.Kind.REPEAT, self.Kind.UPSELL, self.Kind.RENEWAL):
             raise ValidationError(gettext("A follow-on is a repeat purchase, an upsell or a renewal."))
+        if pipeline is None:
+            pipeline = Pipeline.objects.for_renewals() if kind == self.Kind.RENEWAL else Pipeline.objects.default()
         with acting_as(by):
-            return self._start_follow_on(by, kind=kind, name=name, amount=amount)
+            return self._start_follow_on(by, kind=kind, name=name, amount=amount, pipeline=pipeline)
 
-    def _start_follow_on(self, by: User, *, kind: str, name: str, amount) -> Opportunity:
+    def _start_follow_on(self, by: User, *, kind: str, name: str, amount, pipeline: Pipeline) -> Opportunity:
         deal = Opportunity.open_new(
             by=by,
+            pipeline=pipeline,
             owner=self.owner,
             name=name or f"{self.name} · {self.Kind(kind).label}",
             customer=self.customer,
@@ -876,6 +992,9 @@ class StageChange(models.Model):
     is_backward = models.BooleanField(_("backward"), default=False)
     is_reopen = models.BooleanField(
         _("reopen"), default=False, help_text=_("Left a won or lost outcome (with the leader's approval).")
+    )
+    pipeline_changed = models.BooleanField(
+        _("pipeline changed"), default=False, help_text=_("The deal moved into a stage of another pipeline.")
     )
     amount = models.DecimalField(_("amount at the time"), max_digits=14, decimal_places=2, default=Decimal("0"))
     loss_reason = models.ForeignKey(

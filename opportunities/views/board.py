@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from ..filters import BoardFilter
 from ..forms import MoveForm
-from ..models import ApprovalRequest, LossReason, Opportunity, Stage, StageMoveRefused, weighted_amount_expr
+from ..models import ApprovalRequest, LossReason, Opportunity, Pipeline, Stage, StageMoveRefused, weighted_amount_expr
+from ..models.pipelines import pipeline_shown_to
 from .common import active_stages, get_opportunity_for, is_htmx, safe_next
 
 CARDS_PER_COLUMN = 20
@@ -33,6 +34,7 @@ CARD_FIELDS = (
     "probability",
     "stage_id",
     "stage_entered_at",
+    "evaluation_score",
     "next_follow_up_at",
     "closed_at",
     "close_date_push_count",
@@ -111,8 +113,11 @@ def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True
 
 
 def board(request: HttpRequest) -> HttpResponse:
+    """One pipeline at a time: the one asked for, else the user's last used, else the default."""
     now = timezone.now()
-    stages = active_stages()
+    pipelines = list(Pipeline.objects.active())
+    pipeline = pipeline_shown_to(request.user, request.GET.get("pipeline"), pipelines)
+    stages = active_stages(pipeline)
     filterset = board_filterset(request.user, request.GET, now=now, stages=stages)
     queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     columns = build_columns(queryset, stages, now)
@@ -129,6 +134,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "board_query": request.GET.urlencode(),
             "here": request.get_full_path(),
             "show_owner": filterset.sees_others,
+            "pipeline": pipeline,
+            "pipelines": pipelines,
         },
     )
 
@@ -220,7 +227,7 @@ def _board_response(
     request: HttpRequest, deal: Opportunity, *, moved: bool, reasons, needs_approval, approval
 ) -> HttpResponse:
     now = timezone.now()
-    stages = active_stages()
+    stages = active_stages(deal.stage.pipeline_id)
     if moved:
         deal = get_opportunity_for(request.user, deal.pk)
     filters = QueryDict(request.POST.get("board_query", ""))

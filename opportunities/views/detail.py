@@ -18,9 +18,11 @@ from audit.models import FieldChange
 from customers.models import Customer
 
 from ..forms import (
+    ChangePipelineForm,
     ContactRoleForm,
     DealContactForm,
     EditConflict,
+    EvaluationForm,
     FollowOnForm,
     FollowUpForm,
     ForecastCategoryForm,
@@ -118,8 +120,11 @@ def stage_path(deal: Opportunity, stages: list[Stage]) -> tuple[list[Stage], Sta
 
 def render_detail(request: HttpRequest, deal: Opportunity, status: int = 200, **forms) -> HttpResponse:
     now = timezone.now()
-    stages = active_stages()
+    stages = active_stages(deal.stage.pipeline_id)
     path, following = stage_path(deal, stages)
+    move_form = forms.get("move_form") or MoveForm()
+    move_form.fields["stage"].queryset = Stage.objects.active().filter(pipeline_id=deal.stage.pipeline_id)
+    change_pipeline_form = forms.get("change_pipeline_form") or ChangePipelineForm(deal=deal)
     context = {
         "deal": deal,
         "opportunity": deal,
@@ -136,7 +141,11 @@ def render_detail(request: HttpRequest, deal: Opportunity, status: int = 200, **
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
         "objection_form": forms.get("objection_form") or ObjectionForm(),
         "contact_form": forms.get("contact_form") or DealContactForm(),
-        "move_form": forms.get("move_form") or MoveForm(),
+        "move_form": move_form,
+        "evaluation_form": forms.get("evaluation_form") or EvaluationForm(deal=deal),
+        "meddic": deal.meddic_status() if deal.stage.pipeline.uses_meddic else None,
+        "change_pipeline_form": change_pipeline_form,
+        "has_other_pipelines": change_pipeline_form.fields["stage"].queryset.exists(),
         "follow_on_form": forms.get("follow_on_form") or FollowOnForm(),
         "category_form": forms.get("category_form") or category_form(deal),
         "judgement_form": forms.get("judgement_form") or judgement_form(deal),
@@ -295,12 +304,47 @@ def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
             kind=form.cleaned_data["kind"],
             name=form.cleaned_data["name"],
             amount=form.cleaned_data["amount"],
+            pipeline=form.cleaned_data["pipeline"],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(deal)
     messages.success(request, _("Follow-on opportunity created."))
     return redirect(new)
+
+
+@require_POST
+def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the deal's evaluation (five factors, notes, SWOT) through `Opportunity.evaluate`."""
+    deal = get_opportunity_for(request.user, pk)
+    form = EvaluationForm(request.POST, deal=deal)
+    if not form.is_valid():
+        return render_detail(request, deal, status=400, evaluation_form=form)
+    try:
+        form.evaluate(deal, request.user)
+    except ValidationError as refusal:
+        form.add_error(None, refusal)
+        return render_detail(request, deal, status=400, evaluation_form=form)
+    messages.success(request, _("Evaluation saved."))
+    return redirect(f"{deal.get_absolute_url()}#evaluation")
+
+
+@require_POST
+def change_pipeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the deal into another pipeline (through `Opportunity.change_pipeline`)."""
+    deal = get_opportunity_for(request.user, pk)
+    form = ChangePipelineForm(request.POST, deal=deal)
+    if not form.is_valid():
+        return render_detail(request, deal, status=400, change_pipeline_form=form)
+    stage = form.cleaned_data["stage"]
+    try:
+        deal.change_pipeline(stage, request.user, note=form.cleaned_data["note"])
+    except ValidationError as refusal:
+        for reason in refusal.messages:
+            form.add_error("stage", reason)
+        return render_detail(request, deal, status=400, change_pipeline_form=form)
+    messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.label_with_pipeline})
+    return redirect(deal)
 
 
 class OpportunityEditView(UpdateView):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
+from django.db.models import F
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,8 +38,13 @@ def opportunity_rows(user, data, *, now=None, stages=None) -> OpportunityFilter:
 def ordered(filterset: OpportunityFilter):
     """Default order: weighted value, highest first (SPEC point 5)."""
     qs = filterset.qs
-    if not filterset.form.cleaned_data.get("sort"):
+    sort = filterset.form.cleaned_data.get("sort")
+    if not sort:
         return qs.order_by("-weighted", "-pk")
+    if "-score" in sort or "score" in sort:
+        # Deals not yet evaluated go last either way.
+        score = F("evaluation_score")
+        return qs.order_by(score.desc(nulls_last=True) if "-score" in sort else score.asc(nulls_last=True), "-pk")
     return qs.order_by(*qs.query.order_by, "-pk")  # a stable order across pages
 
 
@@ -95,6 +101,7 @@ CSV_COLUMNS = [
     ("urgency", _("Urgency")),
     ("value_tier", _("Value tier")),
     ("stale", _("Stale")),
+    ("evaluation_score", _("Evaluation score")),
 ]
 
 
@@ -135,6 +142,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
                     deal.get_urgency_display(),
                     deal.get_value_tier_display(),
                     str(_("yes")) if deal.stale else "",
+                    "" if deal.evaluation_score is None else deal.evaluation_score,
                 ]
             )
 

@@ -21,10 +21,10 @@ LIST_LIMIT = 50
 
 def first_stage_median_days(scope: ReportScope) -> Decimal | None:
     """Median days deals spent in the first stage before leaving it (all history, quick wins out). One query."""
-    first = scope.first_stage
-    if first is None:
+    first = [s.pk for s in scope.first_stages]
+    if not first:
         return None
-    exits = scope.history().filter(from_stage=first)
+    exits = scope.history().filter(from_stage_id__in=first)
     median = medians_by(exits, None, "days_in_previous_stage").get(None)
     return None if median is None else median.quantize(Decimal("0.01"))
 
@@ -36,12 +36,12 @@ def long_first_stage_threshold(scope: ReportScope, multiple: Decimal) -> Decimal
 
 def _long_first_stage_q(scope: ReportScope, threshold: Decimal | None, prefix: str = "") -> Q:
     """A move from the first stage straight to won after more than `threshold` days there."""
-    first = scope.first_stage
-    if first is None or threshold is None:
+    first = [s.pk for s in scope.first_stages]
+    if not first or threshold is None:
         return Q(pk__in=[])
     return Q(
         **{
-            f"{prefix}from_stage": first,
+            f"{prefix}from_stage_id__in": first,
             f"{prefix}to_stage_id__in": scope.stage_ids(Stage.Outcome.WON),
             f"{prefix}days_in_previous_stage__gt": threshold,
         }

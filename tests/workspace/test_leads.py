@@ -178,7 +178,8 @@ def test_an_empty_follow_up_shows_the_error_and_saves_nothing(rep_client, rep):
 def test_the_lead_page_keeps_a_fixed_number_of_queries(rows, rep, rep_client, django_assert_max_num_queries):
     lead = LeadFactory(owner=rep)
     Activity.objects.bulk_create([Activity(lead=lead, summary=f"Note {i}", created_by=rep) for i in range(rows)])
-    with django_assert_max_num_queries(9):
+    # + saved views; the pipeline whose framework applies, and the quick-win form's pipelines
+    with django_assert_max_num_queries(11):
         assert rep_client.get(reverse("leads:detail", args=[lead.pk])).status_code == 200
 
 
