@@ -22,5 +22,6 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("profile/api-tokens/", include((api_token_urls, "api_tokens"))),
     path("api/", include("api.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

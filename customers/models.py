@@ -59,6 +59,9 @@ class Customer(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -67,6 +70,11 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         ordering = ["name"]
         indexes = [models.Index(fields=["owner", "name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="customer_external_id_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -119,6 +127,9 @@ class Contact(models.Model):
     attitude = models.CharField(_("attitude"), max_length=20, choices=Attitude.choices, default=Attitude.NEUTRAL)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
 
     objects = ContactQuerySet.as_manager()
 
@@ -126,6 +137,11 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer})" if self.customer_id else self.name

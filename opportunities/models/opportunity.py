@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.tracking import TracksHistory, acting_as
 from crm.choices import BuyingStage, Urgency, ValueTier
 from crm.scoping import owner_scope
+from webhooks.dispatch import emit
 
 from .stages import LossReason, Stage
 
@@ -230,6 +231,9 @@ class Opportunity(TracksHistory, models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
     close_date_push_count = models.PositiveSmallIntegerField(
         _("close date pushed"),
         default=0,
@@ -279,6 +283,9 @@ class Opportunity(TracksHistory, models.Model):
             models.Index(fields=["id"], condition=Q(is_quick_win=True), name="opp_quick_win_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="opportunity_external_id_unique"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0),
@@ -536,8 +543,43 @@ class Opportunity(TracksHistory, models.Model):
                     "updated_at",
                 ]
             )
+            deal.emit_stage_events(previous, by)
         self.refresh_from_db()
         return change
+
+    def webhook_data(self) -> dict:
+        """What an outgoing webhook tells about this deal (ids, names, money as a string)."""
+        stage = self.stage
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "amount": f"{Decimal(self.amount):.2f}",
+            "currency": settings.CRM_CURRENCY,
+            "stage": {"id": stage.pk, "name": stage.name, "name_en": stage.name_en, "outcome": stage.outcome},
+            "probability": self.probability,
+            "expected_close_date": self.expected_close_date,
+            "customer": {"id": self.customer_id, "name": self.customer.name},
+            "owner": {"id": self.owner_id, "username": self.owner.username},
+            "external_id": self.external_id,
+            "url": _absolute(self.get_absolute_url()),
+        }
+
+    def emit_stage_events(self, previous: Stage, by: User | None) -> None:
+        """Webhooks for a move: always stage_changed, and won or lost when the move closes the deal."""
+
+        def data() -> dict:
+            return {
+                **self.webhook_data(),
+                "from_stage": {"id": previous.pk, "name": previous.name, "name_en": previous.name_en},
+                "by": getattr(by, "username", None),
+                "loss_reason": str(self.loss_reason) if self.loss_reason_id else None,
+            }
+
+        emit("deal.stage_changed", data)
+        if self.stage.outcome == Stage.Outcome.WON:
+            emit("deal.won", data)
+        elif self.stage.outcome == Stage.Outcome.LOST:
+            emit("deal.lost", data)
 
     def record_creation(self, by: User | None, now: datetime | None = None) -> StageChange:
         """The entry into the first stage, so conversion reports count every deal that entered it."""
@@ -565,6 +607,7 @@ class Opportunity(TracksHistory, models.Model):
                 stage=stage, probability=stage.probability, stage_entered_at=now, created_by=by, **fields
             )
             deal.record_creation(by, now)
+            emit("deal.created", lambda: {**deal.webhook_data(), "by": getattr(by, "username", None)})
         return deal
 
     def start_follow_on(self, by: User, *, kind: str = Kind.REPEAT, name: str = "", amount=None) -> Opportunity:
@@ -587,6 +630,10 @@ class Opportunity(TracksHistory, models.Model):
         )
         deal.contacts.set(self.contacts.all())
         return deal
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.CRM_BASE_URL.rstrip('/')}{path}"
 
 
 def _days_between(start: datetime, end: datetime) -> Decimal:
