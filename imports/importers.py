@@ -215,7 +215,9 @@ class Importer:
     def plan(self, rows: list[tuple[int, list[str]]], progress: Progress | None = None) -> Plan:
         plan = Plan()
         missing = self.missing_columns()
-        if missing:
+        # A file of updates by external id needs only the columns it changes; rows that create
+        # a record are checked for the required values one by one.
+        if missing and "external_id" not in self.mapping.values():
             for label in missing:
                 plan.fail(1, label, _("No column is mapped to “%(field)s”, which every row needs.") % {"field": label})
             return plan
@@ -366,7 +368,7 @@ class CustomerImporter(Importer):
 
     def plan_row(self, plan, line, values, seen) -> None:
         existing, ok = self.match_external(plan, line, values, seen)
-        name = self.text(plan, line, values, "name", required=True)
+        name = self.text(plan, line, values, "name", required=existing is None)
         data = {
             "name": name,
             "phone": self.text(plan, line, values, "phone"),
@@ -428,7 +430,7 @@ class ContactImporter(Importer):
 
     def plan_row(self, plan, line, values, seen) -> None:
         existing, ok = self.match_external(plan, line, values, seen)
-        company = self.cell(plan, line, values, "customer", required=True)
+        company = self.cell(plan, line, values, "customer", required=existing is None)
         customer_id = None
         if company:
             customer_id = self.index.by_name.get(normalise_name(company))
@@ -442,7 +444,7 @@ class ContactImporter(Importer):
         mail = self.cell(plan, line, values, "email", cleaning.email)
         data = {
             "customer_id": customer_id,
-            "name": self.text(plan, line, values, "name", required=True),
+            "name": self.text(plan, line, values, "name", required=existing is None),
             "title": self.text(plan, line, values, "title"),
             "phone": self.text(plan, line, values, "phone"),
             "email": mail,
