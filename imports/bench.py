@@ -33,6 +33,11 @@ def jobs(ctx: BenchContext) -> list[Job]:
             run,
             repeat=1,
             prepare=lambda: None,
-            dirties=("opportunities_opportunity", "opportunities_stagechange", "audit_fieldchange", "customers_customer"),
+            dirties=(
+                "opportunities_opportunity",
+                "opportunities_stagechange",
+                "audit_fieldchange",
+                "customers_customer",
+            ),
         )
     ]

@@ -204,3 +204,23 @@ def test_approval_request_and_decision_are_sent(
     assert [e["event"] for e in events] == ["approval.requested", "approval.decided"]
     assert events[1]["data"]["status"] == "rejected"
     assert events[1]["data"]["decided_by"] == leader.username
+
+
+def test_assigning_a_lead_sends_lead_assigned(other_team, outsider, fake_server, django_capture_on_commit_callbacks):
+    from leads.assignment import assign_lead
+    from leads.models import LeadAutomationSettings
+    from tests.factories import LeadFactory
+
+    WebhookEndpoint.objects.create(name="Marketing", url=fake_server.url, secret="m", events=["lead.assigned"])
+    settings_row = LeadAutomationSettings.load()
+    settings_row.default_team = other_team
+    settings_row.save()
+    lead = LeadFactory(owner=None, company="Gamma")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert assign_lead(lead) == outsider
+    [received] = fake_server.requests
+    body = received.json()
+    assert body["event"] == "lead.assigned"
+    assert body["data"]["owner"]["username"] == outsider.username
+    assert body["data"]["company"] == "Gamma"
+    assert received.headers["X-CRM-Signature"] == expected_signature("m", received.body)
