@@ -170,6 +170,18 @@ def collect_digests() -> list[int]:
     return created
 
 
+def stranded_digests() -> list[int]:
+    """Digests still unsent long after they were made (their sender died): sent by the next run."""
+    cutoff = timezone.now() - timedelta(
+        seconds=max(settings.CHAT_BOT_RETRY_DELAYS or [0]) + settings.CHAT_BOT_TIMEOUT * 6
+    )
+    return list(
+        ChatDigest.objects.filter(status=ChatDigest.Status.PENDING, created_at__lt=cutoff, claimed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:100]
+    )
+
+
 def send_digest(digest_id: int, *, final: bool) -> str | None:
     """Post one digest if it can be claimed; returns the new status (None: nothing to do)."""
     now = timezone.now()

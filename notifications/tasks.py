@@ -44,7 +44,7 @@ def send_chat_digests() -> int:
     """Turn the reminders since the last run into one digest per group-robot channel and send them."""
     from . import bots
 
-    ids = bots.collect_digests()
+    ids = bots.collect_digests() + bots.stranded_digests()
     for pk in ids:
         send_chat_digest.delay(pk)
     return len(ids)

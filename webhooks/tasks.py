@@ -18,3 +18,23 @@ def deliver_webhook(self, delivery_id: int) -> str | None:
         countdown = settings.WEBHOOK_RETRY_BASE_SECONDS * (2**retries)
         raise self.retry(countdown=countdown)
     return status
+
+
+@shared_task(name="webhooks.send_pending_webhooks", acks_late=True)
+def send_pending_webhooks() -> int:
+    """Celery beat: deliveries still pending long after their event (the message that should
+    have sent them was lost with a worker or the broker) are sent again; the claim keeps a
+    delivery that is being sent right now from going out twice."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(seconds=settings.WEBHOOK_CLAIM_TIMEOUT)
+    ids = list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        deliver_webhook.delay(pk)
+    return len(ids)

@@ -7,9 +7,35 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+
+def create_schedule(apps, schema_editor):
+    """Group-robot digests every 5 minutes (approvals, and anything a lost message left behind), in Celery beat's database schedule (editable in admin: Periodic tasks)."""
+    import json
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute="*/5", hour="*", day_of_week="*", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
+    )
+    PeriodicTask.objects.get_or_create(
+        name='Group-robot digests',
+        defaults={"task": 'notifications.send_chat_digests', "crontab": schedule, "args": json.dumps([]), "kwargs": json.dumps({}), "enabled": True},
+    )
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name='Group-robot digests').delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
         ('accounts', '0002_role_groups'),
         ('notifications', '0004_email_delivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -70,4 +96,5 @@ class Migration(migrations.Migration):
             model_name='chatdigest',
             constraint=models.UniqueConstraint(fields=('channel', 'last_notification_id'), name='one_digest_per_channel_batch'),
         ),
+        migrations.RunPython(create_schedule, remove_schedule),
     ]

@@ -214,3 +214,20 @@ def test_the_stale_scan_posts_its_reminders_to_the_team_robot(team, rep, stages,
     send_stale_reminders.delay()
     [received] = fake_server.requests
     assert "Stale deal: Sleepy deal" in received.json()["markdown"]["content"]
+
+
+def test_a_digest_left_unsent_by_a_dead_worker_goes_out_with_the_next_run(team, rep, fake_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.bots import collect_digests
+
+    channel(team, fake_server, "wecom")
+    reminders([rep], count=1)
+    [digest_id] = collect_digests()  # made, then the worker died before sending it
+    ChatDigest.objects.filter(pk=digest_id).update(created_at=timezone.now() - timedelta(hours=1))
+    send_chat_digests.delay()
+    send_chat_digests.delay()
+    assert len(fake_server.requests) == 1
+    assert ChatDigest.objects.get().status == "sent"

@@ -224,3 +224,23 @@ def test_assigning_a_lead_sends_lead_assigned(other_team, outsider, fake_server,
     assert body["data"]["owner"]["username"] == outsider.username
     assert body["data"]["company"] == "Gamma"
     assert received.headers["X-CRM-Signature"] == expected_signature("m", received.body)
+
+
+def test_the_sweep_sends_a_delivery_whose_message_was_lost_once(endpoint, fake_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webhooks.tasks import send_pending_webhooks
+
+    event = WebhookEvent.objects.create(event="deal.created", payload={"id": "e1", "event": "deal.created", "data": {}})
+    lost = WebhookDelivery.objects.create(
+        endpoint=endpoint, event=event, created_at=timezone.now() - timedelta(hours=1)
+    )
+    fresh_event = WebhookEvent.objects.create(event="deal.created", payload={})
+    WebhookDelivery.objects.create(endpoint=endpoint, event=fresh_event)  # its own task is still on the way
+    assert send_pending_webhooks.delay().get() == 1
+    assert send_pending_webhooks.delay().get() == 0
+    assert len(fake_server.requests) == 1
+    lost.refresh_from_db()
+    assert lost.status == WebhookDelivery.Status.DELIVERED

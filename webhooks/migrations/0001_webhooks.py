@@ -7,11 +7,37 @@ import webhooks.models
 from django.db import migrations, models
 
 
+
+def create_schedule(apps, schema_editor):
+    """The sweep for webhook deliveries whose message was lost, every 5 minutes, in Celery beat's database schedule (editable in admin: Periodic tasks)."""
+    import json
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute="*/5", hour="*", day_of_week="*", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
+    )
+    PeriodicTask.objects.get_or_create(
+        name='Webhook delivery sweep',
+        defaults={"task": 'webhooks.send_pending_webhooks', "crontab": schedule, "args": json.dumps([]), "kwargs": json.dumps({}), "enabled": True},
+    )
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name='Webhook delivery sweep').delete()
+
+
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [
@@ -69,4 +95,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('endpoint', 'event'), name='one_delivery_per_endpoint_event')],
             },
         ),
+        migrations.RunPython(create_schedule, remove_schedule),
     ]
