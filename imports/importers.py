@@ -382,6 +382,12 @@ class CustomerImporter(Importer):
             "external_id": values.get("external_id") or None,
         }
         mail = self.cell(plan, line, values, "email", cleaning.email)
+        matched_by_rule = False
+        if ok and existing is None and not values.get("external_id") and name:
+            pk = self.index.find(name, data["phone"] or "", mail or "")
+            if pk is not None:
+                existing, matched_by_rule = self.lookup(pk), True
+        # The owner changes only when the file says so; a new customer defaults to the importer.
         owner = self.owner(plan, line, values) if values.get("owner") or existing is None else None
         if not ok or line in plan.bad_lines:
             return
@@ -393,10 +399,8 @@ class CustomerImporter(Importer):
                 )
                 return
             self.in_file[key] = line
-        if existing is None and not values.get("external_id"):
-            pk = self.index.find(name or "", data["phone"] or "", mail or "")
-            if pk is not None:
-                existing = self.lookup(pk)
+        if matched_by_rule:
+            data["name"] = None  # the CRM's spelling of a duplicate stays
         if owner is not None:
             data["owner"] = owner
         if existing is None:

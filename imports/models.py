@@ -67,6 +67,8 @@ class ImportJob(models.Model):
     to_update = models.PositiveIntegerField(_("to update"), default=0)
     error_count = models.PositiveIntegerField(_("bad rows"), default=0)
     errors = models.JSONField(default=list, editable=False)  # [{"line", "column", "message"}]
+    # The first rows the import would write: [{"action": "create"|"update", "record", "fields"}]
+    preview = models.JSONField(default=list, editable=False)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     message = models.TextField(_("message"), blank=True)

@@ -22,6 +22,8 @@ from .mapping import guess_mapping
 from .models import ImportJob, kinds_for
 from .reading import UnreadableFile, read_table
 
+PREVIEW_ROWS = 10
+
 
 class ImportRefused(ValueError):
     """An upload or a step the rules refuse; the message is for the user."""
@@ -97,6 +99,10 @@ def _store(job: ImportJob, plan: Plan) -> None:
     job.error_count = len(plan.bad_lines)
     errors = sorted(plan.errors, key=lambda e: (e.line, e.column))
     job.errors = [e.as_dict() for e in errors[: settings.IMPORT_MAX_ERRORS_SHOWN]]
+    job.preview = [{"action": "create", "record": str(obj), "fields": []} for obj in plan.creates[:PREVIEW_ROWS]] + [
+        {"action": "update", "record": str(obj), "fields": sorted(changed)}
+        for obj, changed in plan.updates[:PREVIEW_ROWS]
+    ]
 
 
 def start(job: ImportJob, status: str, *, allowed: tuple[str, ...]) -> bool:
@@ -119,7 +125,18 @@ def dry_run(job_id: int) -> ImportJob:
     job.status = ImportJob.Status.VALIDATED
     job.validated_at = timezone.now()
     job.seconds = round(time.monotonic() - started, 2)
-    job.save(update_fields=["to_create", "to_update", "error_count", "errors", "status", "validated_at", "seconds"])
+    job.save(
+        update_fields=[
+            "to_create",
+            "to_update",
+            "error_count",
+            "errors",
+            "preview",
+            "status",
+            "validated_at",
+            "seconds",
+        ]
+    )
     return job
 
 
@@ -148,7 +165,7 @@ def commit(job_id: int) -> ImportJob:
         _store(job, failed.plan)
         job.status = ImportJob.Status.FAILED
         job.message = _("Nothing was imported: some rows are no longer valid.")
-        job.save(update_fields=["to_create", "to_update", "error_count", "errors", "status", "message"])
+        job.save(update_fields=["to_create", "to_update", "error_count", "errors", "preview", "status", "message"])
         return job
     job.created_count, job.updated_count = created, updated
     job.status = ImportJob.Status.COMMITTED

@@ -56,6 +56,7 @@ def test_a_leader_uploads_checks_previews_and_commits_a_deal_file(leader_client,
     assert (job.status, job.to_create, job.error_count) == ("validated", 1, 0)
     preview = leader_client.get(job.get_absolute_url())
     assert b"Import all rows" in preview.content
+    assert b"<td>create</td><td>Big one</td>" in preview.content
     assert not Opportunity.objects.exists()
     leader_client.post(reverse("imports:commit", args=[job.pk]))
     job.refresh_from_db()

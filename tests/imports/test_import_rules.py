@@ -90,8 +90,9 @@ def test_an_existing_customer_is_matched_by_the_duplicate_rule(leader, team, rep
     content = csv_bytes([["客户名称", "电话", "地址"], ["acme 有限公司", "021-5555 0000", "Shanghai"]])
     job = run(leader, "customers", content)
     assert (job.to_create, job.to_update) == (0, 1)
+    assert job.preview == [{"action": "update", "record": "ACME Co., Ltd.", "fields": ["address", "phone"]}]
     acme.refresh_from_db()
-    assert (acme.phone, acme.address) == ("021-5555 0000", "Shanghai")
+    assert (acme.name, acme.owner, acme.phone, acme.address) == ("ACME Co., Ltd.", rep, "021-5555 0000", "Shanghai")
     assert FieldChange.objects.filter(object_id=acme.pk, field="address", new_value="Shanghai").exists()
     assert Customer.objects.count() == 1
 
