@@ -357,11 +357,6 @@ class CustomerImporter(Importer):
     def prepare(self, records) -> None:
         emails = {normalise_email(v["email"]) for _l, v in records if v.get("email")}
         self.index = CustomerIndex(self.user, emails)
-        self.by_id = {}
-        ids = {
-            pk for pk in [*self.index.by_name.values(), *self.index.by_phone.values(), *self.index.by_email.values()]
-        }
-        self.matched_ids = ids
         self.types, self.industries = ChoiceLookup(CustomerType), ChoiceLookup(Industry)
         self.regions, self.tiers = ChoiceLookup(Region), ChoiceLookup(ValueTier)
         self.in_file: dict[str, int] = {}
