@@ -37,5 +37,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("files/", include("attachments.urls")),
     path("recycle-bin/", include("recyclebin.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

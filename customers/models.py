@@ -168,6 +168,9 @@ class Customer(TracksHistory, SoftDeletable):
     name_key = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
     phone_key = models.CharField(max_length=20, blank=True, editable=False, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
 
     objects = LiveManager.from_queryset(CustomerQuerySet)()
     all_objects = models.Manager.from_queryset(CustomerQuerySet)()
@@ -181,6 +184,11 @@ class Customer(TracksHistory, SoftDeletable):
             models.Index(fields=["owner", "name"]),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="customer_binned_idx"),
             models.Index(fields=["team", "name"], condition=Q(owner__isnull=True), name="customer_pool_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="customer_external_id_unique"
+            ),
         ]
 
     def deletion_refusal(self, user: User) -> str | None:
@@ -436,6 +444,9 @@ class Contact(TracksHistory, SoftDeletable):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
 
     objects = LiveManager.from_queryset(ContactQuerySet)()
     all_objects = models.Manager.from_queryset(ContactQuerySet)()
@@ -447,6 +458,11 @@ class Contact(TracksHistory, SoftDeletable):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="contact_binned_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"
+            ),
         ]
 
     def bin_owner_id(self) -> int | None:

@@ -150,6 +150,9 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
 
     objects = LiveManager.from_queryset(LeadQuerySet)()
     all_objects = models.Manager.from_queryset(LeadQuerySet)()
@@ -166,6 +169,9 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="lead_binned_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="lead_external_id_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0), name="lead_budget_not_negative"
             ),
@@ -188,6 +194,22 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
         from django.urls import reverse
 
         return reverse("leads:detail", args=[self.pk])
+
+    def webhook_data(self) -> dict:
+        """What an outgoing webhook tells about this lead."""
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "company": self.company,
+            "email": self.email,
+            "phone": self.phone,
+            "score": self.score,
+            "status": self.status,
+            "owner": {"id": self.owner_id, "username": self.owner.username} if self.owner_id else None,
+            "team": {"id": self.team_id, "name": self.team.name} if self.team_id else None,
+            "external_id": self.external_id,
+            "url": f"{settings.CRM_BASE_URL.rstrip('/')}{self.get_absolute_url()}",
+        }
 
     # --- BANT -------------------------------------------------------------------------
 
@@ -372,6 +394,9 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
             opportunity.contacts.add(*contacts)
             opportunity.record_creation(by, now)
             lead._finish_conversion(opportunity, now)
+            from webhooks.dispatch import emit
+
+            emit("deal.created", lambda: {**opportunity.webhook_data(), "by": by.username, "lead_id": lead.pk})
         self.refresh_from_db()
         return opportunity
 
@@ -425,6 +450,13 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
             )
             opportunity.contacts.add(*contacts)
             lead._finish_conversion(opportunity, now)
+            from webhooks.dispatch import emit
+
+            def data() -> dict:
+                return {**opportunity.webhook_data(), "by": by.username, "lead_id": lead.pk}
+
+            emit("deal.created", data)
+            emit("deal.won", data)
         self.refresh_from_db()
         return opportunity
 

@@ -170,7 +170,25 @@ class ApprovalRequest(models.Model):
             from ..approval_notices import notify_approvers
 
             notify_approvers(request)
+            request.emit_webhook("approval.requested")
         return request
+
+    def emit_webhook(self, event: str) -> None:
+        from webhooks.dispatch import emit
+
+        emit(
+            event,
+            lambda: {
+                "id": self.pk,
+                "status": self.status,
+                "stage": {"id": self.stage_id, "name": self.stage.name, "name_en": self.stage.name_en},
+                "amount": str(self.amount),
+                "requested_by": self.requested_by.username,
+                "decided_by": self.decided_by.username if self.decided_by_id else None,
+                "comment": self.decision_comment,
+                "deal": self.opportunity.webhook_data(),
+            },
+        )
 
     def _lock_pending(self, by: User) -> ApprovalRequest:
         request = (
@@ -209,6 +227,8 @@ class ApprovalRequest(models.Model):
             request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "amount"])
             notify_decision(request)
             close_request_notifications(request)
+            request.opportunity.refresh_from_db()
+            request.emit_webhook("approval.decided")
         self.refresh_from_db()
         return change
 
@@ -228,6 +248,7 @@ class ApprovalRequest(models.Model):
             request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
             notify_decision(request)
             close_request_notifications(request)
+            request.emit_webhook("approval.decided")
         self.refresh_from_db()
 
     def cancel(self, by: User) -> None:

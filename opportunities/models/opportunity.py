@@ -25,6 +25,7 @@ from audit.tracking import TracksHistory, acting_as
 from crm.choices import BuyingStage, ForecastCategory, Urgency, ValueTier
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable, binned_pks
+from webhooks.dispatch import emit
 
 from .evaluation import FACTOR_CODES, SWOT_FIELDS, EvaluationWeights, OpportunityEvaluation, rating_field
 from .pipelines import Pipeline
@@ -246,6 +247,9 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
     close_date_push_count = models.PositiveSmallIntegerField(
         _("close date pushed"),
         default=0,
@@ -335,6 +339,9 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="opportunity_external_id_unique"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0),
@@ -743,6 +750,7 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
                     "updated_at",
                 ]
             )
+            deal.emit_stage_events(previous, by)
         self.refresh_from_db()
         return change
 
@@ -788,9 +796,9 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         `pipeline_changed`, so the history shows it, and the conversion reports (which read
         entries per stage) see the deal leave the old pipeline's stage and enter the new one's.
         """
-        now = now or timezone.now()
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             deal = Opportunity.objects.select_for_update().get(pk=self.pk)
+            now = now or timezone.now()  # after the lock, like move_to
             previous = deal.stage
             reasons: list[str] = []
             if stage.pipeline_id == previous.pipeline_id:
@@ -828,6 +836,40 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         self.refresh_from_db()
         return change
 
+    def webhook_data(self) -> dict:
+        """What an outgoing webhook tells about this deal (ids, names, money as a string)."""
+        stage = self.stage
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "amount": f"{Decimal(self.amount):.2f}",
+            "currency": settings.CRM_CURRENCY,
+            "stage": {"id": stage.pk, "name": stage.name, "name_en": stage.name_en, "outcome": stage.outcome},
+            "probability": self.probability,
+            "expected_close_date": self.expected_close_date,
+            "customer": {"id": self.customer_id, "name": self.customer.name},
+            "owner": {"id": self.owner_id, "username": self.owner.username},
+            "external_id": self.external_id,
+            "url": _absolute(self.get_absolute_url()),
+        }
+
+    def emit_stage_events(self, previous: Stage, by: User | None) -> None:
+        """Webhooks for a move: always stage_changed, and won or lost when the move closes the deal."""
+
+        def data() -> dict:
+            return {
+                **self.webhook_data(),
+                "from_stage": {"id": previous.pk, "name": previous.name, "name_en": previous.name_en},
+                "by": getattr(by, "username", None),
+                "loss_reason": str(self.loss_reason) if self.loss_reason_id else None,
+            }
+
+        emit("deal.stage_changed", data)
+        if self.stage.outcome == Stage.Outcome.WON:
+            emit("deal.won", data)
+        elif self.stage.outcome == Stage.Outcome.LOST:
+            emit("deal.lost", data)
+
     def record_creation(self, by: User | None, now: datetime | None = None) -> StageChange:
         """The entry into the first stage, so conversion reports count every deal that entered it."""
         now = now or self.stage_entered_at
@@ -857,6 +899,7 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
                 stage=stage, probability=stage.probability, stage_entered_at=now, created_by=by, **fields
             )
             deal.record_creation(by, now)
+            emit("deal.created", lambda: {**deal.webhook_data(), "by": getattr(by, "username", None)})
         return deal
 
     def start_follow_on(
@@ -939,6 +982,10 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         self.competitors.clear()
         for attachment in self.attachments(manager="all_objects").all():
             attachment.purge()
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.CRM_BASE_URL.rstrip('/')}{path}"
 
 
 def _days_between(start: datetime, end: datetime) -> Decimal:
