@@ -641,14 +641,17 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
 
         return ApprovalRequest.open_for(self, stage, by=by, note=note)
 
-    def move_or_request_approval(self, stage: Stage, by: User, note: str = "", loss_reason: LossReason | None = None):
+    def move_or_request_approval(
+        self, stage: Stage, by: User, note: str = "", loss_reason: LossReason | None = None, *, review: bool = False
+    ):
         """What the board and the stage form call: move when allowed; when only the leader's
         approval is missing, file an approval request instead. Returns the `StageChange` or
         the `ApprovalRequest`; any other unmet requirement raises `StageMoveRefused`.
+        `review`: the rep's note is also their review of a deal this move closes.
         """
         if stage.pipeline_id == self.stage.pipeline_id and self.approval_requirement(stage, by=by):
             return self.request_approval(stage, by=by, note=note)
-        return self.move_to(stage, by, note=note, loss_reason=loss_reason)
+        return self.move_to(stage, by, note=note, loss_reason=loss_reason, review=review)
 
     def reopen_reason_requirement(self, stage: Stage, note: str) -> str | None:
         """A reopen must say why (the note becomes the reason on the stage history)."""
@@ -678,6 +681,7 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         loss_reason: LossReason | None = None,
         *,
         now: datetime | None = None,
+        review: bool = False,
     ) -> StageChange:
         """Move the deal to `stage`: the one way a stage changes.
 
@@ -733,9 +737,10 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
                 deal.loss_reason = loss_reason or deal.loss_reason
             else:
                 deal.loss_reason = None
-            if not stage.is_open and note.strip():
+            if review and not stage.is_open and note.strip():
                 # What the rep writes when closing (the Lost dialog's review notes) is the deal's
-                # review: one place, shown on the review card.
+                # review: one place, shown on the review card. (System notes, such as an admin
+                # action's or an approval's, are not a review.)
                 deal.review_notes = f"{deal.review_notes}\n\n{note.strip()}" if deal.review_notes else note.strip()
             deal.version += 1
             deal.save(

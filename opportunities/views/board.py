@@ -150,7 +150,7 @@ def _move_outcome(deal: Opportunity, stage: Stage, form: MoveForm, user) -> tupl
     note = form.cleaned_data.get("note") or ""
     loss_reason = form.cleaned_data.get("loss_reason")
     try:
-        result = deal.move_or_request_approval(stage, user, note=note, loss_reason=loss_reason)
+        result = deal.move_or_request_approval(stage, user, note=note, loss_reason=loss_reason, review=True)
     except StageMoveRefused as refusal:
         reasons = deal.requirements_for(stage, by=user, loss_reason=loss_reason)
         reasons += [r for r in refusal.reasons if r not in reasons]
