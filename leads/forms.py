@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
+from crm.forms import BoundedForm, CreateForm
 from opportunities.forms import VersionedModelForm, date_input
 
 from .models import Lead, LeadSource
@@ -98,12 +99,16 @@ class LeadForm(VersionedModelForm):
         return super().save(commit=commit)
 
 
-class ConvertAsWonForm(forms.Form):
+class ConvertAsWonForm(CreateForm):
     amount = forms.DecimalField(label=_("Won amount"), max_digits=14, decimal_places=2, min_value=0.01)
     name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
 
 
-class DisqualifyForm(forms.Form):
+class DisqualifyForm(BoundedForm):
     reason = forms.CharField(
         label=_("Why is this lead disqualified?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ConvertForm(CreateForm):
+    name = forms.CharField(label=_("Opportunity name (optional)"), max_length=200, required=False)

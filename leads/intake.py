@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.choices import CustomerType, Industry, Region
+from crm.forms import BoundedForm
 
 from .automation_models import LeadEvent
 from .models import Lead, LeadSource
@@ -35,7 +36,7 @@ HONEYPOT = "website"
 WEBSITE_SOURCE = "website"
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(BoundedForm):
     name = forms.CharField(label=_("Your name"), max_length=100)
     company = forms.CharField(label=_("Company"), max_length=200)
     title = forms.CharField(label=_("Job title"), max_length=100, required=False)

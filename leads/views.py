@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
+from crm.idempotency import submit_once
 from opportunities.forms import EditConflict, FollowUpForm
 from opportunities.views.common import is_htmx
 
 from .filters import LeadFilter
-from .forms import ConvertAsWonForm, DisqualifyForm, LeadForm
+from .forms import ConvertAsWonForm, ConvertForm, DisqualifyForm, LeadForm
 from .models import Lead, LeadNotQualified
 
 if TYPE_CHECKING:
@@ -65,9 +66,10 @@ class LeadCreateView(CreateView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
-        self.object = form.save()
-        messages.success(self.request, _("Lead created."))
-        return redirect(self.object)
+        outcome = submit_once(self.request, "leads:new", form.save, lambda lead: lead.get_absolute_url())
+        if not outcome.replayed:
+            messages.success(self.request, _("Lead created."))
+        return redirect(outcome.url)
 
 
 class LeadEditView(UpdateView):
@@ -90,12 +92,13 @@ class LeadEditView(UpdateView):
 
     def form_valid(self, form):
         try:
-            self.object = form.save()
+            outcome = submit_once(self.request, "leads:edit", form.save, lambda lead: lead.get_absolute_url())
         except EditConflict:
             form.add_conflict_error()
             return self.form_invalid(form)
-        messages.success(self.request, _("Lead saved."))
-        return redirect(self.object)
+        if not outcome.replayed:
+            messages.success(self.request, _("Lead saved."))
+        return redirect(outcome.url)
 
 
 def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) -> HttpResponse:
@@ -126,7 +129,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request.user, pk)
     form = FollowUpForm(request.POST)
     action = reverse("leads:log_follow_up", args=[lead.pk])
-    if form.log_if_valid(by=request.user, lead=lead):
+    logged = form.log_if_valid(by=request.user, lead=lead, request=request, action="leads:log_follow_up")
+    if logged:
         if is_htmx(request):
             now = timezone.now()
             return render(
@@ -140,7 +144,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                     "saved": True,
                 },
             )
-        messages.success(request, _("Follow-up logged."))
+        if not logged.replayed:
+            messages.success(request, _("Follow-up logged."))
         return redirect(lead)
     if is_htmx(request):
         return render(request, "opportunities/_follow_up_form.html", {"follow_up_form": form, "action": action})
@@ -153,20 +158,28 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
     with the BANT criteria still missing, and nothing changes."""
     lead = get_lead_for(request.user, pk)
     missing: list[str] = []
-    if request.method == "POST":
+    form = ConvertForm(request.POST) if request.method == "POST" else ConvertForm()
+    if request.method == "POST" and form.is_valid():
         try:
-            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200])
+            outcome = submit_once(
+                request,
+                "leads:convert",
+                lambda: lead.convert(request.user, name=form.cleaned_data["name"].strip()),
+                lambda deal: deal.get_absolute_url(),
+            )
         except LeadNotQualified as refusal:
             missing = refusal.missing
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(lead)
         else:
-            messages.success(request, _("Lead converted. Here is the new opportunity."))
-            return redirect(deal)
+            if not outcome.replayed:
+                messages.success(request, _("Lead converted. Here is the new opportunity."))
+            return redirect(outcome.url)
     else:
         missing = lead.bant_missing()
-    return render(request, "leads/convert.html", {"lead": lead, "missing": missing, "bant": lead.bant_status()})
+    context = {"lead": lead, "missing": missing, "bant": lead.bant_status(), "form": form}
+    return render(request, "leads/convert.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -176,12 +189,18 @@ def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConvertAsWonForm(request.POST)
     if form.is_valid():
         try:
-            deal = lead.convert_as_won(request.user, form.cleaned_data["amount"], name=form.cleaned_data["name"])
+            outcome = submit_once(
+                request,
+                "leads:convert_as_won",
+                lambda: lead.convert_as_won(request.user, form.cleaned_data["amount"], name=form.cleaned_data["name"]),
+                lambda deal: deal.get_absolute_url(),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Lead converted to a won deal."))
-            return redirect(deal)
+            if not outcome.replayed:
+                messages.success(request, _("Lead converted to a won deal."))
+            return redirect(outcome.url)
     return render_detail(request, lead, won_form=form)
 
 
