@@ -98,6 +98,10 @@ if not DEBUG and "DATABASE_URL" not in env:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Large CSV exports stream through a server-side cursor on PostgreSQL. Behind PgBouncer in
+# transaction pooling mode such cursors do not survive; set this to true there (the export then
+# reads its rows through an ordinary cursor: still plain values, never model instances).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pages run many short aggregates; JIT compilation costs more than it saves on them.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")

@@ -11,6 +11,7 @@ def pages(ctx: BenchContext) -> list[Page]:
     leader_deal = ctx.sample(Opportunity.objects.visible_to(ctx.leader).open())
     listing = reverse("opportunities:list")
     board = reverse("opportunities:board")
+    export = reverse("opportunities:export")
     return [
         Page("opportunities list (rep)", listing, ctx.rep),
         Page("opportunities list (leader)", listing, ctx.leader),
@@ -21,4 +22,8 @@ def pages(ctx: BenchContext) -> list[Page]:
         Page("opportunity detail (rep)", reverse("opportunities:detail", args=[rep_deal]), ctx.rep),
         Page("opportunity detail (leader)", reverse("opportunities:detail", args=[leader_deal]), ctx.leader),
         Page("opportunity edit (rep)", reverse("opportunities:edit", args=[rep_deal]), ctx.rep),
+        # The CSV export of the open deals (57,000 of 100,000 for the admin), streamed whole.
+        Page("opportunities CSV export (rep)", export, ctx.rep),
+        Page("opportunities CSV export (leader)", export, ctx.leader),
+        Page("opportunities CSV export (admin)", export, ctx.admin),
     ]
