@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crm.admin_forms import VersionedAdminMixin
+
 from .automation_admin import LeadEventInline
 from .models import Lead, LeadSource
 
@@ -13,7 +15,7 @@ class LeadSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "company", "source", "owner", "team", "status", "score", "created_at")
     list_filter = ("status", "source", "team", "customer_type", "industry", "region")
     search_fields = ("name", "company", "email", "phone")

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin_forms import VersionedAdminMixin
+
 from .models import (
     ApprovalRequest,
     Competitor,
@@ -136,7 +138,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "customer",

@@ -25,6 +25,7 @@ class _FormParser(HTMLParser):
         self.forms: list[PageForm] = []
         self.form: PageForm | None = None
         self.select: str | None = None
+        self.multiple = False
         self.textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -49,9 +50,11 @@ class _FormParser(HTMLParser):
                 self.form.fields[name] = a.get("value") or ""
         elif tag == "select":
             self.select = name
-            self.form.kinds[name] = "select"
+            self.multiple = "multiple" in a
+            self.form.kinds[name] = "select-multiple" if self.multiple else "select"
             self.form.choices[name] = []
-            self.form.fields.setdefault(name, "")
+            if not self.multiple:
+                self.form.fields.setdefault(name, "")
         elif tag == "textarea":
             self.textarea = name
             self.form.kinds[name] = "textarea"
@@ -85,7 +88,10 @@ class _OptionAwareParser(_FormParser):
             a = dict(attrs)
             value = a.get("value", "")
             self.form.choices[self.select].append(value)
-            if "selected" in a or (not self.form.fields[self.select] and value):
+            if self.multiple:
+                if "selected" in a:
+                    self.form.fields.setdefault(self.select, value)
+            elif "selected" in a or (not self.form.fields[self.select] and value):
                 self.form.fields[self.select] = value
             return
         super().handle_starttag(tag, attrs)
