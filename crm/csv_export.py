@@ -22,14 +22,25 @@ from typing import Any
 from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 BOM = "\ufeff"
 ROWS_PER_CHUNK = 500
 
 
 def safe_cell(value: Any) -> Any:
-    """One cell, ready for the csv module: numbers as they are, text neutralised."""
+    """One cell, ready for the csv module: numbers as they are, text neutralised.
+
+    Called for every cell of every export, so the common types are tested first, by exact type.
+    """
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value and value[0] in _FORMULA_FIRST else value
     if value is None:
         return ""
+    if kind is int or kind is float:
+        return value
+    if kind is Decimal:
+        return format(value, "f")
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float):
@@ -38,10 +49,7 @@ def safe_cell(value: Any) -> Any:
         return format(value, "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return safe_cell(str(value))
 
 
 class _Echo:
@@ -57,7 +65,7 @@ def csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[
     yield BOM + writer.writerow([safe_cell(str(label)) for label in header])
     chunk: list[str] = []
     for row in rows:
-        chunk.append(writer.writerow([safe_cell(cell) for cell in row]))
+        chunk.append(writer.writerow(list(map(safe_cell, row))))
         if len(chunk) >= ROWS_PER_CHUNK:
             yield "".join(chunk)
             chunk = []

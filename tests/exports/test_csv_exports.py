@@ -209,3 +209,15 @@ def test_the_deal_export_reads_plain_values_not_model_instances(history, admin_c
     finally:
         post_init.disconnect(count)
     assert len(rows) == 1 + len(history) and built == []
+
+
+@pytest.mark.parametrize("server_side_cursors", [True, False])
+def test_the_deal_export_is_the_same_with_and_without_server_side_cursors(
+    server_side_cursors, history, admin_user, monkeypatch
+):
+    """Behind PgBouncer in transaction mode DISABLE_SERVER_SIDE_CURSORS is on; the file is the same."""
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", not server_side_cursors)
+    response = client_for(admin_user).get(reverse("opportunities:export"), {"status": "all"})
+    assert body(response) == todays_deal_export(admin_user, {"status": "all"})

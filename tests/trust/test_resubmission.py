@@ -257,3 +257,18 @@ def test_ten_simultaneous_website_submissions_for_one_address_make_one_lead():
     lead = Lead.objects.get()
     assert lead.events.count() == 10
     assert Customer.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_old_submission_keys_are_forgotten_and_recent_ones_kept(rep):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    old = Submission.objects.create(key="11111111-1111-4111-8111-111111111111", action="x", user=rep)
+    Submission.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    Submission.objects.create(key="22222222-2222-4222-8222-222222222222", action="x", user=rep)
+    call_command("purge_submissions", "--days", "30")
+    assert [str(key) for key in Submission.objects.values_list("key", flat=True)] == [
+        "22222222-2222-4222-8222-222222222222"
+    ]
