@@ -6,16 +6,17 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 
-from .validation import TEXT_MAX_LENGTH, validate_amount_ceiling, validate_year_in_range
+from .validation import INTEGER_MAX, TEXT_MAX_LENGTH, validate_amount_ceiling, validate_year_in_range
 
 IDEMPOTENCY_FIELD = "idempotency_key"
 
 
 class BoundedInputMixin:
     """Bounds every field of the form by its kind, so no form forgets one: dates and
-    date-times within 1900-2200, amounts up to the admin's ceiling, text up to
+    date-times within 1900-2200, amounts up to the admin's ceiling, whole numbers within an
+    integer column, text up to
     `TEXT_MAX_LENGTH` where the field sets no narrower limit. (Django's CharField already
     refuses NUL characters.)"""
 
@@ -31,9 +32,13 @@ def bound_field(field: forms.Field, *, amount: bool = True) -> None:
     if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
         if validate_year_in_range not in field.validators:
             field.validators.append(validate_year_in_range)
-    elif isinstance(field, forms.DecimalField) and amount:
-        if validate_amount_ceiling not in field.validators:
+    elif isinstance(field, forms.DecimalField):
+        if amount and validate_amount_ceiling not in field.validators:
             field.validators.append(validate_amount_ceiling)
+    elif isinstance(field, forms.IntegerField) and field.max_value is None:
+        # A count (employees, scores): the range of an integer column, the same on every database.
+        field.max_value = INTEGER_MAX
+        field.validators.append(MaxValueValidator(INTEGER_MAX))
     elif isinstance(field, forms.CharField) and field.max_length is None:
         field.max_length = TEXT_MAX_LENGTH
         field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))

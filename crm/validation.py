@@ -13,6 +13,8 @@ FIRST_YEAR = 1900
 LAST_YEAR = 2200
 # Free text without a narrower limit of its own (notes, descriptions, SPIN notes).
 TEXT_MAX_LENGTH = 10_000
+# Whole numbers typed into a form (company size, scores): a PostgreSQL integer column's range.
+INTEGER_MAX = 2_147_483_647
 
 
 def validate_year_in_range(value: date | datetime | None) -> None:
