@@ -120,6 +120,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # each one for a minute (checked before reuse, so a restarted server costs one error-free retry).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# Large CSV exports stream through a server-side cursor on PostgreSQL. Behind PgBouncer in
+# transaction pooling mode such cursors do not survive; set this to true there (the export then
+# reads its rows through an ordinary cursor: still plain values, never model instances).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pages run many short aggregates; JIT compilation costs more than it saves on them.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from audit.admin import FieldHistoryAdmin
+from crm.admin_forms import VersionedAdminMixin
 from crm.softdelete import MoveToBinAdmin
 
 from .automation_admin import LeadEventInline
@@ -22,7 +23,7 @@ class LeadSourceAdmin(FieldHistoryAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(MoveToBinAdmin, FieldHistoryAdmin):
+class LeadAdmin(VersionedAdminMixin, MoveToBinAdmin, FieldHistoryAdmin):
     list_display = ("name", "company", "source", "owner", "team", "status", "score", "created_at")
     list_filter = ("status", "source", "team", "customer_type", "industry", "region")
     search_fields = ("name", "company", "email", "phone")

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
+from crm.forms import BoundedForm, CreateForm
 from opportunities.forms import VersionedModelForm, date_input
 from opportunities.models import Pipeline
 from opportunities.models.qualification import MEDDIC_CHOICES, MEDDIC_CODES, meddic_field_names
@@ -113,7 +114,7 @@ class LeadForm(VersionedModelForm):
         return super().save(commit=commit)
 
 
-class ConvertAsWonForm(forms.Form):
+class ConvertAsWonForm(CreateForm):
     pipeline = forms.ModelChoiceField(
         label=_("Pipeline"), queryset=Pipeline.objects.active(), required=False, empty_label=_("The lead's pipeline")
     )
@@ -133,7 +134,11 @@ class LeadContactForm(forms.ModelForm):
         fields = ["name", "title", "buying_role", "attitude", "phone", "email"]
 
 
-class DisqualifyForm(forms.Form):
+class DisqualifyForm(BoundedForm):
     reason = forms.CharField(
         label=_("Why is this lead disqualified?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ConvertForm(CreateForm):
+    name = forms.CharField(label=_("Opportunity name (optional)"), max_length=200, required=False)

@@ -92,6 +92,10 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
     region = models.CharField(_("region"), max_length=20, choices=Region.choices, blank=True)
     company_size = models.PositiveIntegerField(_("company size (employees)"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The normalised address of a lead the website form created: the web-to-lead rule "the same
+    # email adds to the open lead" is a unique index over open leads, so it holds however many
+    # submissions arrive at once.
+    intake_email = models.CharField(_("email (website form)"), max_length=254, null=True, blank=True, editable=False)
 
     # Routing
     source = models.ForeignKey(LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads")
@@ -174,6 +178,11 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
             ),
             models.CheckConstraint(
                 condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0), name="lead_budget_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["intake_email"],
+                condition=Q(status__in=["new", "working", "qualified"]),
+                name="one_open_website_lead_per_email",
             ),
         ]
 

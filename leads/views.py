@@ -16,13 +16,14 @@ from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
 from audit.display import history_of
+from crm.idempotency import submit_once
 from crm.softdelete import move_to_bin_response
 from opportunities.forms import EditConflict, FollowUpForm
 from opportunities.models import Pipeline
 from opportunities.views.common import is_htmx
 
 from .filters import LeadFilter
-from .forms import ConvertAsWonForm, DisqualifyForm, LeadContactForm, LeadForm
+from .forms import ConvertAsWonForm, ConvertForm, DisqualifyForm, LeadContactForm, LeadForm
 from .models import Lead, LeadAutomationSettings, LeadNotQualified
 
 if TYPE_CHECKING:
@@ -73,9 +74,10 @@ class LeadCreateView(CreateView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
-        self.object = form.save()
-        messages.success(self.request, _("Lead created."))
-        return redirect(self.object)
+        outcome = submit_once(self.request, "leads:new", form.save, lambda lead: lead.get_absolute_url())
+        if not outcome.replayed:
+            messages.success(self.request, _("Lead created."))
+        return redirect(outcome.url)
 
 
 class LeadEditView(UpdateView):
@@ -98,12 +100,13 @@ class LeadEditView(UpdateView):
 
     def form_valid(self, form):
         try:
-            self.object = form.save()
+            outcome = submit_once(self.request, "leads:edit", form.save, lambda lead: lead.get_absolute_url())
         except EditConflict:
             form.add_conflict_error()
             return self.form_invalid(form)
-        messages.success(self.request, _("Lead saved."))
-        return redirect(self.object)
+        if not outcome.replayed:
+            messages.success(self.request, _("Lead saved."))
+        return redirect(outcome.url)
 
 
 def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) -> HttpResponse:
@@ -140,7 +143,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request.user, pk)
     form = FollowUpForm(request.POST)
     action = reverse("leads:log_follow_up", args=[lead.pk])
-    if form.log_if_valid(by=request.user, lead=lead):
+    logged = form.log_if_valid(by=request.user, lead=lead, request=request, action="leads:log_follow_up")
+    if logged:
         if is_htmx(request):
             now = timezone.now()
             return render(
@@ -154,7 +158,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                     "saved": True,
                 },
             )
-        messages.success(request, _("Follow-up logged."))
+        if not logged.replayed:
+            messages.success(request, _("Follow-up logged."))
         return redirect(lead)
     if is_htmx(request):
         return render(request, "opportunities/_follow_up_form.html", {"follow_up_form": form, "action": action})
@@ -170,17 +175,24 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
     pipelines = list(Pipeline.objects.active())
     chosen = Pipeline.objects.chosen(request.POST.get("pipeline") or request.GET.get("pipeline"))
     pipeline = chosen or lead.target_pipeline()
-    if request.method == "POST":
+    form = ConvertForm(request.POST) if request.method == "POST" else ConvertForm()
+    if request.method == "POST" and form.is_valid():
         try:
-            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200], pipeline=pipeline)
+            outcome = submit_once(
+                request,
+                "leads:convert",
+                lambda: lead.convert(request.user, name=form.cleaned_data["name"].strip(), pipeline=pipeline),
+                lambda deal: deal.get_absolute_url(),
+            )
         except LeadNotQualified as refusal:
             missing = refusal.missing
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(lead)
         else:
-            messages.success(request, _("Lead converted. Here is the new opportunity."))
-            return redirect(deal)
+            if not outcome.replayed:
+                messages.success(request, _("Lead converted. Here is the new opportunity."))
+            return redirect(outcome.url)
     else:
         missing = lead.qualification_missing(pipeline)
     context = {
@@ -189,8 +201,9 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
         "bant": lead.bant_status(),
         "pipelines": pipelines,
         "pipeline": pipeline,
+        "form": form,
     }
-    return render(request, "leads/convert.html", context)
+    return render(request, "leads/convert.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -200,17 +213,23 @@ def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConvertAsWonForm(request.POST, limit=LeadAutomationSettings.load().quick_win_limit)
     if form.is_valid():
         try:
-            deal = lead.convert_as_won(
-                request.user,
-                form.cleaned_data["amount"],
-                name=form.cleaned_data["name"],
-                pipeline=form.cleaned_data["pipeline"],
+            outcome = submit_once(
+                request,
+                "leads:convert_as_won",
+                lambda: lead.convert_as_won(
+                    request.user,
+                    form.cleaned_data["amount"],
+                    name=form.cleaned_data["name"],
+                    pipeline=form.cleaned_data["pipeline"],
+                ),
+                lambda deal: deal.get_absolute_url(),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Lead converted to a won deal."))
-            return redirect(deal)
+            if not outcome.replayed:
+                messages.success(request, _("Lead converted to a won deal."))
+            return redirect(outcome.url)
     return render_detail(request, lead, won_form=form)
 
 

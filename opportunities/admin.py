@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import FieldHistoryAdmin
+from crm.admin_forms import VersionedAdminMixin
 from crm.softdelete import MoveToBinAdmin
 
 from .models import (
@@ -310,7 +311,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(MoveToBinAdmin, FieldHistoryAdmin):
+class OpportunityAdmin(VersionedAdminMixin, MoveToBinAdmin, FieldHistoryAdmin):
     list_display = (
         "name",
         "customer",

@@ -3,26 +3,32 @@ queryset is built)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User, visible_users
 from crm.choices import CustomerType, Industry, Urgency, ValueTier
+from crm.forms import BoundedForm
+from crm.validation import FIRST_YEAR, LAST_YEAR
 
 from .models import Opportunity, Pipeline, Stage
 
 
 def _month_bounds(value: str) -> tuple[date, date] | None:
-    try:
-        year, month = (int(part) for part in value.split("-")[:2])
-        start = date(year, month, 1)
-    except (TypeError, ValueError):
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
+    if not match:
         return None
+    year, month = int(match[1]), int(match[2])
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        return None
+    start = date(year, month, 1)
     end = date(year + (month == 12), month % 12 + 1, 1)
     return start, end
 
@@ -38,6 +44,16 @@ class StageChoiceField(forms.ModelChoiceField):
 
 class StageChoiceFilter(filters.ModelChoiceFilter):
     field_class = StageChoiceField
+
+
+def validate_month(value: str) -> None:
+    """A month as YYYY-MM between 1900-01 and 2200-12."""
+    if value and _month_bounds(value) is None:
+        raise ValidationError(
+            _("Enter a month as YYYY-MM between %(first)s-01 and %(last)s-12."),
+            code="invalid_month",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
 
 
 class OpportunityFilter(filters.FilterSet):
@@ -59,6 +75,7 @@ class OpportunityFilter(filters.FilterSet):
     close_month = filters.CharFilter(
         label=_("Expected close month"),
         method="filter_close_month",
+        validators=[validate_month],
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
     amount_min = filters.NumberFilter(label=_("Amount from"), field_name="amount", lookup_expr="gte")
@@ -105,6 +122,7 @@ class OpportunityFilter(filters.FilterSet):
     class Meta:
         model = Opportunity
         fields: list[str] = []
+        form = BoundedForm
 
     # The order the list has when none is chosen; put in the form so the box shows what is applied.
     default_sort = "-weighted"

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
+from crm.forms import BoundedForm, BoundedModelForm, CreateForm, CreateModelForm
+from crm.idempotency import Outcome, submit_once
 from customers.models import Contact
 from leads.models import LeadSource
 
@@ -18,6 +20,8 @@ from .models.evaluation import FACTOR_CODES, FACTORS, SWOT_FIELDS
 from .models.qualification import MEDDIC_CODES, meddic_field_names
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from accounts.models import User
 
 DATE = {"type": "date"}
@@ -35,7 +39,7 @@ class EditConflict(Exception):
     """Someone else saved the record after this form was opened."""
 
 
-class VersionedModelForm(forms.ModelForm):
+class VersionedModelForm(CreateModelForm):
     """Optimistic concurrency: the form carries the `version` it was opened at, and saving
     refuses when the row has moved on since (no silent overwrite of a colleague's edit).
     """
@@ -137,7 +141,7 @@ class OpportunityForm(VersionedModelForm):
         return cleaned
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(CreateModelForm):
     """A follow-up on a lead or a deal; saved through `Activity.log`."""
 
     class Meta:
@@ -170,26 +174,28 @@ class FollowUpForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         return Activity.log(by=by, **record, **data)
 
-    def log_if_valid(self, *, by: User, **record) -> bool:
-        """Validate, then log through `Activity.log`; a refusal of the rule lands on the form
-        (next to its field when it names one) and nothing is saved."""
+    def log_if_valid(self, *, by: User, request: HttpRequest | None = None, action: str = "", **record):
+        """Validate, then log through `Activity.log`, once per idempotency key when given the
+        request (`crm.idempotency`). Returns the `Outcome`, or None when nothing was logged: a
+        refusal of the rule lands on the form (next to its field when it names one)."""
         if not self.is_valid():
-            return False
+            return None
         try:
-            self.log(by=by, **record)
+            if request is None:
+                return Outcome(self.log(by=by, **record), "")
+            return submit_once(request, action, lambda: self.log(by=by, **record), lambda _activity: "")
         except ValidationError as error:
             self.add_error(None, error)
-            return False
-        return True
+            return None
 
     def main_fields(self):
-        return [self[name] for name in self.fields if name not in self.SPIN_FIELDS]
+        return [self[name] for name in self.fields if name not in self.SPIN_FIELDS]  # the hidden key too
 
     def spin_fields(self):
         return [self[name] for name in self.SPIN_FIELDS]
 
 
-class MoveForm(forms.Form):
+class MoveForm(BoundedForm):
     stage = forms.ModelChoiceField(label=_("Move to stage"), queryset=Stage.objects.active())
     loss_reason = forms.ModelChoiceField(
         label=_("Loss reason"), queryset=LossReason.objects.filter(is_active=True), required=False
@@ -217,7 +223,7 @@ class ChangePipelineForm(forms.Form):
             self.fields["stage"].queryset = self.fields["stage"].queryset.exclude(pipeline_id=deal.stage.pipeline_id)
 
 
-class ObjectionForm(forms.ModelForm):
+class ObjectionForm(CreateModelForm):
     class Meta:
         model = Objection
         fields = ["kind", "description", "response"]
@@ -227,17 +233,17 @@ class ObjectionForm(forms.ModelForm):
         }
 
 
-class ResolveObjectionForm(forms.Form):
+class ResolveObjectionForm(BoundedForm):
     response = forms.CharField(label=_("Our response"), required=False, max_length=2000)
 
 
-class DealContactForm(forms.ModelForm):
+class DealContactForm(CreateModelForm):
     class Meta:
         model = Contact
         fields = ["name", "title", "buying_role", "attitude", "phone", "email"]
 
 
-class ContactRoleForm(forms.ModelForm):
+class ContactRoleForm(BoundedModelForm):
     class Meta:
         model = Contact
         fields = ["buying_role", "attitude"]
@@ -290,7 +296,7 @@ class EvaluationForm(forms.Form):
         )
 
 
-class FollowOnForm(forms.Form):
+class FollowOnForm(CreateForm):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, visible_users
 from crm.choices import CustomerType, Industry
+from crm.forms import BoundedForm
 from leads.models import LeadSource
 from opportunities.models import Opportunity, Pipeline
 
@@ -58,6 +59,7 @@ class ReportFilter(django_filters.FilterSet):
     class Meta:
         model = Opportunity
         fields: list[str] = []
+        form = BoundedForm
 
     def __init__(self, *args, show_period: bool = True, one_pipeline: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.views.generic import UpdateView
 
 from audit.display import describe
 from audit.models import FieldChange
+from crm.idempotency import submit_once
 from customers.models import Customer
 
 from ..forms import (
@@ -29,6 +30,7 @@ from ..forms import (
     MoveForm,
     ObjectionForm,
     OpportunityForm,
+    ResolveObjectionForm,
 )
 from ..models import Opportunity, Stage
 from .common import active_stages, get_opportunity_for, is_htmx
@@ -213,7 +215,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a follow-up; with htmx the form, timeline and figures update in place."""
     deal = get_opportunity_for(request.user, pk)
     form = FollowUpForm(request.POST)
-    if form.log_if_valid(by=request.user, opportunity=deal):
+    logged = form.log_if_valid(by=request.user, opportunity=deal, request=request, action="opportunities:log_follow_up")
+    if logged:
         if is_htmx(request):
             now = timezone.now()
             _path, following = stage_path(deal, active_stages())
@@ -231,7 +234,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                     "saved": True,
                 },
             )
-        messages.success(request, _("Follow-up logged."))
+        if not logged.replayed:
+            messages.success(request, _("Follow-up logged."))
         return redirect(deal)
     if is_htmx(request):
         action = reverse("opportunities:log_follow_up", args=[deal.pk])
@@ -245,19 +249,31 @@ def add_objection(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm(request.POST)
     if not form.is_valid():
         return render_detail(request, deal, objection_form=form)
-    objection = form.save(commit=False)
-    objection.opportunity = deal
-    objection.created_by = request.user
-    objection.save()
-    messages.success(request, _("Objection recorded."))
-    return redirect(f"{deal.get_absolute_url()}#objections")
+
+    def record():
+        objection = form.save(commit=False)
+        objection.opportunity = deal
+        objection.created_by = request.user
+        objection.save()
+        return objection
+
+    outcome = submit_once(
+        request, "opportunities:add_objection", record, lambda _o: f"{deal.get_absolute_url()}#objections"
+    )
+    if not outcome.replayed:
+        messages.success(request, _("Objection recorded."))
+    return redirect(outcome.url)
 
 
 @require_POST
 def resolve_objection(request: HttpRequest, pk: int, objection_pk: int) -> HttpResponse:
     deal = get_opportunity_for(request.user, pk)
     objection = get_object_or_404(deal.objections, pk=objection_pk)
-    objection.resolve(response=(request.POST.get("response") or "").strip()[:2000])
+    form = ResolveObjectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(f"{deal.get_absolute_url()}#objections")
+    objection.resolve(response=form.cleaned_data["response"].strip())
     messages.success(request, _("Objection marked resolved."))
     return redirect(f"{deal.get_absolute_url()}#objections")
 
@@ -269,12 +285,18 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
     form = DealContactForm(request.POST)
     if not form.is_valid():
         return render_detail(request, deal, contact_form=form)
-    contact = form.save(commit=False)
-    contact.customer = deal.customer
-    contact.save()
-    deal.add_to_decision_chain(contact, by=request.user)
-    messages.success(request, _("Contact added to the deal."))
-    return redirect(f"{deal.get_absolute_url()}#contacts")
+
+    def add():
+        contact = form.save(commit=False)
+        contact.customer = deal.customer
+        contact.save()
+        deal.add_to_decision_chain(contact, by=request.user)
+        return contact
+
+    outcome = submit_once(request, "opportunities:add_contact", add, lambda _c: f"{deal.get_absolute_url()}#contacts")
+    if not outcome.replayed:
+        messages.success(request, _("Contact added to the deal."))
+    return redirect(outcome.url)
 
 
 @require_POST
@@ -299,18 +321,24 @@ def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render_detail(request, deal, follow_on_form=form)
     try:
-        new = deal.start_follow_on(
-            request.user,
-            kind=form.cleaned_data["kind"],
-            name=form.cleaned_data["name"],
-            amount=form.cleaned_data["amount"],
-            pipeline=form.cleaned_data["pipeline"],
+        outcome = submit_once(
+            request,
+            "opportunities:follow_on",
+            lambda: deal.start_follow_on(
+                request.user,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                amount=form.cleaned_data["amount"],
+                pipeline=form.cleaned_data["pipeline"],
+            ),
+            lambda new: new.get_absolute_url(),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(deal)
-    messages.success(request, _("Follow-on opportunity created."))
-    return redirect(new)
+    if not outcome.replayed:
+        messages.success(request, _("Follow-on opportunity created."))
+    return redirect(outcome.url)
 
 
 @require_POST
@@ -362,12 +390,13 @@ class OpportunityEditView(UpdateView):
 
     def form_valid(self, form):
         try:
-            self.object = form.save()
+            outcome = submit_once(self.request, "opportunities:edit", form.save, lambda deal: deal.get_absolute_url())
         except EditConflict:
             form.add_conflict_error()
             return self.form_invalid(form)
-        messages.success(self.request, _("Opportunity saved."))
-        return redirect(self.object)
+        if not outcome.replayed:
+            messages.success(self.request, _("Opportunity saved."))
+        return redirect(outcome.url)
 
 
 def new_for_customer(request: HttpRequest, customer_pk: int) -> HttpResponse:
@@ -376,8 +405,14 @@ def new_for_customer(request: HttpRequest, customer_pk: int) -> HttpResponse:
     form = OpportunityForm(request.POST or None, user=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "competitors")}
-        deal = Opportunity.open_new(by=request.user, customer=customer, **fields)
-        deal.competitors.set(form.cleaned_data["competitors"])
-        messages.success(request, _("Opportunity created."))
-        return redirect(deal)
+
+        def open_new() -> Opportunity:
+            deal = Opportunity.open_new(by=request.user, customer=customer, **fields)
+            deal.competitors.set(form.cleaned_data["competitors"])
+            return deal
+
+        outcome = submit_once(request, "opportunities:new_for_customer", open_new, lambda deal: deal.get_absolute_url())
+        if not outcome.replayed:
+            messages.success(request, _("Opportunity created."))
+        return redirect(outcome.url)
     return render(request, "opportunities/edit.html", {"form": form, "customer": customer})
