@@ -9,11 +9,15 @@ Adding a URL? Add one dict here (the test fails until you do):
         "content_type": "application/json",       # optional: the body is sent as JSON
         "expect": SCOPED,                         # status per kind of user (see below)
         "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS),  # optional: text only these see
-    }
+        "public": True,                           # optional: the same page for everyone, cacheable
+    }                                             # (otherwise a signed-in 200 must be no-store)
 
 The seven kinds of user are the owner rep of every record in the World, a teammate in the same
 team, a rep of another team, the owner's team leader, the other team's leader, an admin, and an
 anonymous visitor. Admin pages (admin.site) and static files are covered by rules in the test.
+
+The REST API (`api:*`) is called with each user's personal API token instead of a session; wrap
+its expectations in `api(...)`: the anonymous caller gets 401 there, never a redirect.
 """
 
 from __future__ import annotations
@@ -51,6 +55,16 @@ def only_owner(status: int) -> dict[str, int]:
     return {**signed_in(404), OWNER: status}
 
 
+def api(expect: dict[str, int]) -> dict[str, int]:
+    """The REST API answers an anonymous caller 401 (a script cannot follow a sign-in page)."""
+    return {**expect, ANON: 401}
+
+
+def only_admin(status: int) -> dict[str, int]:
+    """Settings for the whole company: admins alone; everyone else signed in is refused (403)."""
+    return {**signed_in(403), ADMIN: status}
+
+
 def _when(hours_ago: int = 1) -> str:
     return timezone.localtime(timezone.now() - timezone.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
 
@@ -72,6 +86,8 @@ ACCESS_MATRIX: dict[str, dict] = {
     "set_language": {"method": "post", "data": {"language": "en", "next": "/"}, "expect": everyone(302)},
     "accounts:profile": {"expect": signed_in(200)},
     # Browsers report policy violations here, signed in or not.
+    # Browsers ask for /favicon.ico whatever the page says: a permanent redirect to the static file.
+    "favicon": {"expect": everyone(301)},
     "csp_report": {
         "method": "post",
         "data": {"csp-report": {"violated-directive": "script-src", "blocked-uri": "inline"}},
@@ -141,6 +157,39 @@ ACCESS_MATRIX: dict[str, dict] = {
         "data": {"kind": "upsell", "name": "More seats", "amount": "10000"},
         "expect": scoped(302),
     },
+    # Those who see the deal reach the approval; only the leader or an admin decides it (the rep
+    # who asked gets 403) and only the rep who asked or an admin withdraws it (the leader gets 403).
+    "opportunities:request_approval": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": lambda w: {"stage": w.stages[3].pk},
+        "expect": scoped(302),
+    },
+    "opportunities:decide_approval": {
+        "method": "post",
+        "args": lambda w: [w.approval.pk],
+        "data": {"decision": "reject", "comment": "Not this quarter"},
+        "expect": {**scoped(302), OWNER: 403},
+    },
+    "opportunities:withdraw_approval": {
+        "method": "post",
+        "args": lambda w: [w.approval.pk],
+        "expect": {**scoped(302), LEADER: 403},
+    },
+    # The rep forecasts their deal (their leader or an admin may correct it); only the leader or
+    # an admin records a judgement (the rep gets 403).
+    "opportunities:forecast_category": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": {"rep-category": "commit", "rep-note": "Verbal yes from the buyer"},
+        "expect": scoped(302),
+    },
+    "opportunities:forecast_judgement": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": {"leader-category": "best_case", "leader-note": "Legal has not started"},
+        "expect": {**scoped(302), OWNER: 403},
+    },
     # Customers
     "customers:list": {"expect": signed_in(200), "shows": (lambda w: w.customer.name, SEES_OWNERS_RECORDS)},
     "customers:detail": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
@@ -152,33 +201,92 @@ ACCESS_MATRIX: dict[str, dict] = {
     "reports:winloss": {"expect": signed_in(200)},
     "reports:team": {"expect": signed_in(200)},
     "reports:quality": {"expect": signed_in(200)},
-    # Notifications and approvals
+    "reports:inspection": {"expect": signed_in(200)},
+    "reports:accuracy": {"expect": signed_in(200)},
+    "reports:calibration": {"expect": signed_in(200)},
+    # Accepting a suggested stage probability changes every team's forecast: admins only.
+    "reports:accept_calibration": {
+        "method": "post",
+        "data": lambda w: {"stage": w.stages[2].pk, "probability": "45"},
+        "expect": only_admin(302),
+    },
+    # Notifications
     "notifications:list": {"expect": signed_in(200), "shows": (lambda w: w.notification.title, {OWNER})},
     "notifications:open": {"args": lambda w: [w.notification.pk], "expect": only_owner(302)},
     "notifications:mark_read": {"method": "post", "args": lambda w: [w.notification.pk], "expect": only_owner(302)},
     "notifications:mark_all_read": {"method": "post", "expect": signed_in(302)},
-    # Those who see the deal reach the approval; only the leader or an admin decides it (the rep
-    # who asked gets 403) and only the rep who asked or an admin withdraws it (the leader gets 403).
-    "notifications:decide_approval": {
+    # Recycle bin, files and deleting: deleting is for those who see the record (it goes to the
+    # bin); restoring is for the owner's leader or an admin (the rep gets 403).
+    "recyclebin:list": {"expect": signed_in(200), "shows": (lambda w: w.binned_lead.name, SEES_OWNERS_RECORDS)},
+    "recyclebin:restore": {
         "method": "post",
-        "args": lambda w: [w.approval.pk],
-        "data": {"decision": "reject", "comment": "Not this quarter"},
+        "args": lambda w: ["lead", w.binned_lead.pk],
         "expect": {**scoped(302), OWNER: 403},
     },
-    "notifications:withdraw_approval": {
+    "leads:delete": {"method": "post", "args": lambda w: [w.lead.pk], "expect": scoped(302)},
+    "opportunities:delete": {"method": "post", "args": lambda w: [w.deal.pk], "expect": scoped(302)},
+    "opportunities:delete_follow_up": {"method": "post", "args": lambda w: [w.follow_up.pk], "expect": scoped(302)},
+    "customers:delete": {"method": "post", "args": lambda w: [w.spare_customer.pk], "expect": scoped(302)},
+    "customers:delete_contact": {"method": "post", "args": lambda w: [w.contact.pk], "expect": scoped(302)},
+    "attachments:upload_to_deal": {
         "method": "post",
-        "args": lambda w: [w.approval.pk],
-        "expect": {**scoped(302), LEADER: 403},
+        "args": lambda w: [w.deal.pk],
+        "data": lambda w: {"file": w.upload()},
+        "expect": scoped(302),
     },
-    "notifications:request_approval": {
+    "attachments:upload_to_customer": {
+        "method": "post",
+        "args": lambda w: [w.customer.pk],
+        "data": lambda w: {"file": w.upload()},
+        "expect": scoped(302),
+    },
+    "attachments:download": {"args": lambda w: [w.attachment.pk], "expect": scoped(200)},
+    "attachments:delete": {"method": "post", "args": lambda w: [w.attachment.pk], "expect": scoped(302)},
+    # Personal API tokens on the profile: each user their own.
+    "api_tokens:token_create": {"method": "post", "data": {"name": "Nightly sync"}, "expect": signed_in(200)},
+    "api_tokens:token_revoke": {"method": "post", "args": lambda w: [w.token.pk], "expect": only_owner(302)},
+    # REST API, with each user's token: lists are everyone's, each within their own scope.
+    "api:api-root": {"expect": api(signed_in(200))},
+    # The schema and its docs describe the API, never data.
+    "api:schema": {"expect": everyone(200), "public": True},
+    "api:docs": {"expect": everyone(200), "public": True},
+    "api:lead-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.lead.name, SEES_OWNERS_RECORDS)},
+    "api:lead-detail": {"args": lambda w: [w.lead.pk], "expect": api(scoped(200))},
+    "api:customer-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.customer.name, SEES_OWNERS_RECORDS)},
+    "api:customer-detail": {"args": lambda w: [w.customer.pk], "expect": api(scoped(200))},
+    "api:contact-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.contact.name, SEES_OWNERS_RECORDS)},
+    "api:contact-detail": {"args": lambda w: [w.contact.pk], "expect": api(scoped(200))},
+    "api:opportunity-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS)},
+    "api:opportunity-detail": {"args": lambda w: [w.deal.pk], "expect": api(scoped(200))},
+    # The rep's move into the 80 % stage files (returns) the approval request (202); the leader
+    # and an admin may approve, so theirs moves the deal (200).
+    "api:opportunity-move": {
         "method": "post",
         "args": lambda w: [w.deal.pk],
         "data": lambda w: {"stage": w.stages[3].pk},
-        "expect": scoped(302),
+        "content_type": "application/json",
+        "expect": api({**scoped(200), OWNER: 202}),
+    },
+    "api:follow-up-list": {
+        "expect": api(signed_in(200)),
+        "shows": (lambda w: w.follow_up.summary, SEES_OWNERS_RECORDS),
+    },
+    "api:follow-up-detail": {"args": lambda w: [w.follow_up.pk], "expect": api(scoped(200))},
+    "api:stage-list": {"expect": api(signed_in(200))},
+    "api:stage-detail": {"args": lambda w: [w.stages[1].pk], "expect": api(signed_in(200))},
+    "api:loss-reason-list": {"expect": api(signed_in(200))},
+    "api:loss-reason-detail": {"args": lambda w: [w.loss_reason.pk], "expect": api(signed_in(200))},
+    "api:notification-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.notification.title, {OWNER})},
+    "api:notification-detail": {"args": lambda w: [w.notification.pk], "expect": api(only_owner(200))},
+    "api:notification-mark-read": {
+        "method": "post",
+        "args": lambda w: [w.notification.pk],
+        "content_type": "application/json",
+        "expect": api(only_owner(200)),
     },
     # Public web-to-lead intake
-    "intake:form": {"expect": everyone(200)},
-    "intake:thanks": {"expect": everyone(200)},
+    "intake:form": {"expect": everyone(200), "public": True},
+    "intake:thanks": {"expect": everyone(200), "public": True},
     "intake:submit": {
         "method": "post",
         "data": {"name": "Li Lei", "company": "Acme", "email": "li@acme.example"},

@@ -13,14 +13,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api.models import ApiToken
+from attachments.models import Attachment
 from notifications.models import Notification
-from opportunities.models import ApprovalRequest, Objection
+from opportunities.models import Activity, ApprovalRequest, Objection
 from tests.conftest import client_for
 from tests.factories import ContactFactory, CustomerFactory, LeadFactory, OpportunityFactory
 
@@ -36,7 +39,19 @@ from .access_matrix import (
     TEAMMATE,
 )
 
-OUR_APPS = ("accounts", "customers", "leads", "opportunities", "notifications")
+OUR_APPS = (
+    "accounts",
+    "customers",
+    "leads",
+    "opportunities",
+    "notifications",
+    "reports",
+    "api",
+    "attachments",
+    "audit",
+)
+# Columns any request moves, allowed or not (the sign-in, a token's use).
+VOLATILE = {"accounts.User": "last_login", "api.ApiToken": "last_used_at"}
 
 
 def url_patterns(patterns=None, namespace: str | None = None, prefix: str = ""):
@@ -97,6 +112,26 @@ class World:
     approval: object
     lead: object
     notification: object
+    follow_up: object
+    attachment: object
+    spare_customer: object
+    binned_lead: object
+    token: object
+    api_keys: dict
+    loss_reason: object
+
+    def clients(self, *, token: bool = False) -> dict[str, Client]:
+        """A client per kind of user: signed in with a session, or sending their personal API token."""
+        if token:
+            return {
+                ANON: Client(),
+                **{role: Client(HTTP_AUTHORIZATION=f"Bearer {key}") for role, key in self.api_keys.items()},
+            }
+        return {ANON: Client(), **{role: client_for(user) for role, user in self.users.items()}}
+
+    @staticmethod
+    def upload() -> SimpleUploadedFile:
+        return SimpleUploadedFile("quote.pdf", b"%PDF-1.4 quote", content_type="application/pdf")
 
     @property
     def reset_uid(self) -> str:
@@ -110,8 +145,10 @@ class World:
 
 
 @pytest.fixture
-def world(rep, teammate, outsider, leader, other_leader, admin_user, stages) -> World:
-    """One record of each kind, all owned by `rep`, with a pending approval and a notification."""
+def world(rep, teammate, outsider, leader, other_leader, admin_user, stages, loss_reason, settings, tmp_path) -> World:
+    """One record of each kind, all owned by `rep`, with a pending approval, a notification, a
+    follow-up, a file, a lead in the recycle bin and a personal API token for every user."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     customer = CustomerFactory(owner=rep, name="Owner Customer Co")
     contact = ContactFactory(customer=customer, buying_role="decision_maker")
     deal = OpportunityFactory(
@@ -129,6 +166,12 @@ def world(rep, teammate, outsider, leader, other_leader, admin_user, stages) -> 
     notification = Notification.objects.create(
         recipient=rep, kind=Notification.Kind.OTHER, title="Owner Notice", url="/", dedup_key="matrix:1"
     )
+    follow_up = Activity.log(by=rep, opportunity=deal, summary="Owner Call Notes")
+    attachment = Attachment.attach(by=rep, upload=World.upload(), opportunity=deal)
+    spare_customer = CustomerFactory(owner=rep, name="Owner Spare Co")
+    binned_lead = LeadFactory(owner=rep, name="Owner Binned Lead")
+    binned_lead.move_to_bin(by=rep)
+    token, _ = ApiToken.issue(rep, "Owner Script")
     users = {
         OWNER: rep,
         TEAMMATE: teammate,
@@ -147,6 +190,13 @@ def world(rep, teammate, outsider, leader, other_leader, admin_user, stages) -> 
         approval=approval,
         lead=lead,
         notification=notification,
+        follow_up=follow_up,
+        attachment=attachment,
+        spare_customer=spare_customer,
+        binned_lead=binned_lead,
+        token=token,
+        api_keys={role: ApiToken.issue(user, "Matrix")[1] for role, user in users.items()},
+        loss_reason=loss_reason,
     )
 
 
@@ -155,9 +205,11 @@ def snapshot() -> dict:
     rows = {}
     for label in OUR_APPS:
         for model in apps.get_app_config(label).get_models():
-            rows[model._meta.label] = list(model.objects.order_by("pk").values())
-    for row in rows["accounts.User"]:
-        row.pop("last_login")
+            manager = getattr(model, "all_objects", model._default_manager)  # the recycle bin too
+            rows[model._meta.label] = list(manager.order_by("pk").values())
+    for label, column in VOLATILE.items():
+        for row in rows[label]:
+            row.pop(column)
     return rows
 
 
@@ -172,17 +224,17 @@ def body_of(response) -> str:
 def test_each_kind_of_user_gets_the_status_the_matrix_says(name, world):
     entry = ACCESS_MATRIX[name]
     # Sign everyone in first: a sign-in moves last_login, which a password reset token depends on.
-    clients = {ANON: Client(), **{role: client_for(user) for role, user in world.users.items()}}
+    clients = world.clients(token=name.startswith("api:"))
     args = entry.get("args", lambda w: [])(world)
     url = reverse(name, args=args)
-    data = entry.get("data", {})
-    data = data(world) if callable(data) else data
     method = entry.get("method", "get")
     got, wrong = {}, []
+    before = snapshot()  # every request below is rolled back, so each starts from this state
     for role in ROLES:
         cache.clear()  # the intake's rate limit counts per address, and every client has the same one
+        data = entry.get("data", {})
+        data = data(world) if callable(data) else data  # per request: an uploaded file is read once
         with transaction.atomic():
-            before = snapshot()
             if "content_type" in entry:
                 payload = json.dumps(data)
                 response = getattr(clients[role], method)(url, payload, content_type=entry["content_type"])
@@ -195,7 +247,7 @@ def test_each_kind_of_user_gets_the_status_the_matrix_says(name, world):
             ):
                 if snapshot() != before:
                     wrong.append(f"{role}: refused with {response.status_code} but the database changed")
-            if role != ANON and response.status_code == 200 and not name.startswith("intake:"):
+            if role != ANON and response.status_code == 200 and not entry.get("public"):
                 if "no-store" not in response.get("Cache-Control", ""):
                     wrong.append(f"{role}: signed-in response without Cache-Control: no-store")
             if "shows" in entry and response.status_code == 200:
