@@ -12,6 +12,8 @@ Adding a URL? Add one dict here (the test fails until you do):
         "public": True,                           # optional: the same page for everyone, cacheable
     }                                             # (otherwise a signed-in 200 must be no-store)
 
+A URL that takes several methods may have a list of such dicts, one per request to check.
+
 The seven kinds of user are the owner rep of every record in the World, a teammate in the same
 team, a rep of another team, the owner's team leader, the other team's leader, an admin, and an
 anonymous visitor. Admin pages (admin.site) and static files are covered by rules in the test.
@@ -45,9 +47,10 @@ def signed_in(status: int) -> dict[str, int]:
     return {ANON: 302, **dict.fromkeys(SIGNED_IN, status)}
 
 
-def scoped(status: int) -> dict[str, int]:
-    """A record of the owner rep: the owner, their leader and admins get `status`, everyone else 404."""
-    return {**signed_in(404), **dict.fromkeys(SEES_OWNERS_RECORDS, status)}
+def scoped(status: int, others: int = 404) -> dict[str, int]:
+    """A record of the owner rep: the owner, their leader and admins get `status`, everyone else
+    signed in 404 (or `others`)."""
+    return {**signed_in(others), **dict.fromkeys(SEES_OWNERS_RECORDS, status)}
 
 
 def only_owner(status: int) -> dict[str, int]:
@@ -250,14 +253,50 @@ ACCESS_MATRIX: dict[str, dict] = {
     # The schema and its docs describe the API, never data.
     "api:schema": {"expect": everyone(200), "public": True},
     "api:docs": {"expect": everyone(200), "public": True},
-    "api:lead-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.lead.name, SEES_OWNERS_RECORDS)},
-    "api:lead-detail": {"args": lambda w: [w.lead.pk], "expect": api(scoped(200))},
+    # Anyone signed in adds their own leads; an edit needs the version read.
+    "api:lead-list": [
+        {"expect": api(signed_in(200)), "shows": (lambda w: w.lead.name, SEES_OWNERS_RECORDS)},
+        {
+            "method": "post",
+            "data": lambda w: {"name": "Han Meimei", "company": "Acme", "source": w.lead.source_id},
+            "content_type": "application/json",
+            "expect": api(signed_in(201)),
+        },
+    ],
+    "api:lead-detail": [
+        {"args": lambda w: [w.lead.pk], "expect": api(scoped(200))},
+        {
+            "method": "patch",
+            "args": lambda w: [w.lead.pk],
+            "data": lambda w: {"company": "Acme Group", "version": w.lead.version},
+            "content_type": "application/json",
+            "expect": api(scoped(200)),
+        },
+    ],
     "api:customer-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.customer.name, SEES_OWNERS_RECORDS)},
     "api:customer-detail": {"args": lambda w: [w.customer.pk], "expect": api(scoped(200))},
     "api:contact-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.contact.name, SEES_OWNERS_RECORDS)},
     "api:contact-detail": {"args": lambda w: [w.contact.pk], "expect": api(scoped(200))},
-    "api:opportunity-list": {"expect": api(signed_in(200)), "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS)},
-    "api:opportunity-detail": {"args": lambda w: [w.deal.pk], "expect": api(scoped(200))},
+    # A new deal is for a customer the user sees (anyone else: 400, the customer field says why).
+    "api:opportunity-list": [
+        {"expect": api(signed_in(200)), "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS)},
+        {
+            "method": "post",
+            "data": lambda w: {"customer": w.customer.pk, "name": "API deal", "amount": "1000"},
+            "content_type": "application/json",
+            "expect": api(scoped(201, others=400)),
+        },
+    ],
+    "api:opportunity-detail": [
+        {"args": lambda w: [w.deal.pk], "expect": api(scoped(200))},
+        {
+            "method": "patch",
+            "args": lambda w: [w.deal.pk],
+            "data": lambda w: {"next_step": "Send the contract", "version": w.deal.version},
+            "content_type": "application/json",
+            "expect": api(scoped(200)),
+        },
+    ],
     # The rep's move into the 80 % stage files (returns) the approval request (202); the leader
     # and an admin may approve, so theirs moves the deal (200).
     "api:opportunity-move": {
@@ -267,10 +306,15 @@ ACCESS_MATRIX: dict[str, dict] = {
         "content_type": "application/json",
         "expect": api({**scoped(200), OWNER: 202}),
     },
-    "api:follow-up-list": {
-        "expect": api(signed_in(200)),
-        "shows": (lambda w: w.follow_up.summary, SEES_OWNERS_RECORDS),
-    },
+    "api:follow-up-list": [
+        {"expect": api(signed_in(200)), "shows": (lambda w: w.follow_up.summary, SEES_OWNERS_RECORDS)},
+        {
+            "method": "post",
+            "data": lambda w: {"opportunity": w.deal.pk, "kind": "call", "summary": "Talked"},
+            "content_type": "application/json",
+            "expect": api(scoped(201)),
+        },
+    ],
     "api:follow-up-detail": {"args": lambda w: [w.follow_up.pk], "expect": api(scoped(200))},
     "api:stage-list": {"expect": api(signed_in(200))},
     "api:stage-detail": {"args": lambda w: [w.stages[1].pk], "expect": api(signed_in(200))},
