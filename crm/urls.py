@@ -26,11 +26,7 @@ urlpatterns = [
     path("csp-report/", csp_report, name="csp_report"),
     path("i18n/setlang/", login_not_required(switch_language), name="set_language"),
     # Browsers ask for /favicon.ico on every page whatever the <link> says.
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("favicon.ico"), permanent=True)),
-        name="favicon",
-    ),
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.ico"), permanent=True))),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("customers/", include("customers.urls")),
