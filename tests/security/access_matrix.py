@@ -204,7 +204,12 @@ ACCESS_MATRIX: dict[str, dict] = {
     "reports:winloss": {"expect": signed_in(200)},
     "reports:team": {"expect": signed_in(200)},
     "reports:quality": {"expect": signed_in(200)},
-    "reports:inspection": {"expect": signed_in(200)},
+    # Asking for another team's rep by id shows nothing of theirs (a rep has no such filter).
+    "reports:inspection": {
+        "data": lambda w: {"rep": w.users[OWNER].pk, "since": "four_weeks"},
+        "expect": signed_in(200),
+        "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS),
+    },
     "reports:accuracy": {"expect": signed_in(200)},
     "reports:calibration": {"expect": signed_in(200)},
     # Accepting a suggested stage probability changes every team's forecast: admins only.
@@ -221,11 +226,10 @@ ACCESS_MATRIX: dict[str, dict] = {
     # Recycle bin, files and deleting: deleting is for those who see the record (it goes to the
     # bin); restoring is for the owner's leader or an admin (the rep gets 403).
     "recyclebin:list": {"expect": signed_in(200), "shows": (lambda w: w.binned_lead.name, SEES_OWNERS_RECORDS)},
-    "recyclebin:restore": {
-        "method": "post",
-        "args": lambda w: ["lead", w.binned_lead.pk],
-        "expect": {**scoped(302), OWNER: 403},
-    },
+    "recyclebin:restore": [
+        {"method": "post", "args": lambda w: ["lead", w.binned_lead.pk], "expect": {**scoped(302), OWNER: 403}},
+        {"method": "post", "args": lambda w: ["file", w.binned_file.pk], "expect": {**scoped(302), OWNER: 403}},
+    ],
     "leads:delete": {"method": "post", "args": lambda w: [w.lead.pk], "expect": scoped(302)},
     "opportunities:delete": {"method": "post", "args": lambda w: [w.deal.pk], "expect": scoped(302)},
     "opportunities:delete_follow_up": {"method": "post", "args": lambda w: [w.follow_up.pk], "expect": scoped(302)},

@@ -125,6 +125,7 @@ class World:
     attachment: object
     spare_customer: object
     binned_lead: object
+    binned_file: object
     token: object
     api_keys: dict
     loss_reason: object
@@ -180,6 +181,8 @@ def world(rep, teammate, outsider, leader, other_leader, admin_user, stages, los
     spare_customer = CustomerFactory(owner=rep, name="Owner Spare Co")
     binned_lead = LeadFactory(owner=rep, name="Owner Binned Lead")
     binned_lead.move_to_bin(by=rep)
+    binned_file = Attachment.attach(by=rep, upload=World.upload(), customer=customer)
+    binned_file.move_to_bin(by=rep)
     token, _ = ApiToken.issue(rep, "Owner Script")
     users = {
         OWNER: rep,
@@ -203,6 +206,7 @@ def world(rep, teammate, outsider, leader, other_leader, admin_user, stages, los
         attachment=attachment,
         spare_customer=spare_customer,
         binned_lead=binned_lead,
+        binned_file=binned_file,
         token=token,
         api_keys={role: ApiToken.issue(user, "Matrix")[1] for role, user in users.items()},
         loss_reason=loss_reason,
