@@ -266,6 +266,18 @@ ACCESS_MATRIX: dict[str, dict] = {
             "content_type": "application/json",
             "expect": api(signed_in(201)),
         },
+        # Handing the new lead to the owner rep: only those who see the rep's records may.
+        {
+            "method": "post",
+            "data": lambda w: {
+                "name": "Han Meimei",
+                "company": "Acme",
+                "source": w.lead.source_id,
+                "owner": w.users[OWNER].pk,
+            },
+            "content_type": "application/json",
+            "expect": api(scoped(201, others=400)),
+        },
     ],
     "api:lead-detail": [
         {"args": lambda w: [w.lead.pk], "expect": api(scoped(200))},
