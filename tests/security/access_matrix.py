@@ -53,6 +53,12 @@ def scoped(status: int, others: int = 404) -> dict[str, int]:
     return {**signed_in(others), **dict.fromkeys(SEES_OWNERS_RECORDS, status)}
 
 
+def leader_or_admin(status: int) -> dict[str, int]:
+    """A decision over the owner rep's record: their leader and admins get `status`; the rep, who
+    sees the record, is refused (403); everyone else gets 404."""
+    return {**scoped(status), OWNER: 403}
+
+
 def only_owner(status: int) -> dict[str, int]:
     """Personal records (notifications): the owner alone; leaders and admins get 404 too."""
     return {**signed_in(404), OWNER: status}
@@ -76,7 +82,7 @@ def _follow_up(w) -> dict:
     return {"kind": "call", "occurred_at": _when(), "summary": "Called about the quote"}
 
 
-ACCESS_MATRIX: dict[str, dict] = {
+ACCESS_MATRIX: dict[str, dict | list[dict]] = {
     # Frame, sign-in and password reset
     "home": {"expect": signed_in(200)},
     "login": {"expect": everyone(200)},
@@ -172,7 +178,7 @@ ACCESS_MATRIX: dict[str, dict] = {
         "method": "post",
         "args": lambda w: [w.approval.pk],
         "data": {"decision": "reject", "comment": "Not this quarter"},
-        "expect": {**scoped(302), OWNER: 403},
+        "expect": leader_or_admin(302),
     },
     "opportunities:withdraw_approval": {
         "method": "post",
@@ -191,7 +197,7 @@ ACCESS_MATRIX: dict[str, dict] = {
         "method": "post",
         "args": lambda w: [w.deal.pk],
         "data": {"leader-category": "best_case", "leader-note": "Legal has not started"},
-        "expect": {**scoped(302), OWNER: 403},
+        "expect": leader_or_admin(302),
     },
     # Customers
     "customers:list": {"expect": signed_in(200), "shows": (lambda w: w.customer.name, SEES_OWNERS_RECORDS)},
@@ -227,8 +233,8 @@ ACCESS_MATRIX: dict[str, dict] = {
     # bin); restoring is for the owner's leader or an admin (the rep gets 403).
     "recyclebin:list": {"expect": signed_in(200), "shows": (lambda w: w.binned_lead.name, SEES_OWNERS_RECORDS)},
     "recyclebin:restore": [
-        {"method": "post", "args": lambda w: ["lead", w.binned_lead.pk], "expect": {**scoped(302), OWNER: 403}},
-        {"method": "post", "args": lambda w: ["file", w.binned_file.pk], "expect": {**scoped(302), OWNER: 403}},
+        {"method": "post", "args": lambda w: ["lead", w.binned_lead.pk], "expect": leader_or_admin(302)},
+        {"method": "post", "args": lambda w: ["file", w.binned_file.pk], "expect": leader_or_admin(302)},
     ],
     "leads:delete": {"method": "post", "args": lambda w: [w.lead.pk], "expect": scoped(302)},
     "opportunities:delete": {"method": "post", "args": lambda w: [w.deal.pk], "expect": scoped(302)},
