@@ -24,7 +24,7 @@ urlpatterns = [
     path("csp-report/", csp_report, name="csp_report"),
     path("i18n/setlang/", login_not_required(switch_language), name="set_language"),
     # Browsers ask for /favicon.ico on every page whatever the <link> says.
-    path("favicon.ico", views.favicon, name="favicon"),
+    path("favicon.ico", views.favicon),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("customers/", include("customers.urls")),

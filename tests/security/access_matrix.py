@@ -1,6 +1,7 @@
 """Who may reach which URL: one entry per URL name, checked by `test_access_matrix.py`.
 
-Adding a URL? Add one dict here (the test fails until you do):
+Adding a URL? Add one dict here, keyed by its name ("/route" for a pattern without a name); the
+test fails until you do:
 
     "app:name": {
         "method": "get" | "post",                 # default "get"
@@ -96,7 +97,7 @@ ACCESS_MATRIX: dict[str, dict | list[dict]] = {
     "accounts:profile": {"expect": signed_in(200)},
     # Browsers report policy violations here, signed in or not.
     # Browsers ask for /favicon.ico whatever the page says: a permanent redirect to the static file.
-    "favicon": {"expect": everyone(301)},
+    "/favicon.ico": {"expect": everyone(301)},
     "csp_report": {
         "method": "post",
         "data": {"csp-report": {"violated-directive": "script-src", "blocked-uri": "inline"}},
