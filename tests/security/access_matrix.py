@@ -11,7 +11,8 @@ test fails until you do:
         "expect": SCOPED,                         # status per kind of user (see below)
         "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS),  # optional: text only these see
         "public": True,                           # optional: the same page for everyone, cacheable
-    }                                             # (otherwise a signed-in 200 must be no-store)
+        "changes_only": SEES_OWNERS_RECORDS,      # optional: nobody else's request changes a row
+    }                                             # (a signed-in 200 must be no-store unless public)
 
 A URL that takes several methods may have a list of such dicts, one per request to check.
 
@@ -37,6 +38,7 @@ ADMIN = "admin"
 ROLES = (ANON, OWNER, TEAMMATE, OUTSIDER, LEADER, OTHER_LEADER, ADMIN)
 SIGNED_IN = ROLES[1:]
 SEES_OWNERS_RECORDS = {OWNER, LEADER, ADMIN}
+SEES_TEAM_POOL = {OWNER, TEAMMATE, LEADER, ADMIN}
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -60,6 +62,16 @@ def leader_or_admin(status: int) -> dict[str, int]:
     return {**scoped(status), OWNER: 403}
 
 
+def own_or_admin(status: int) -> dict[str, int]:
+    """The user's own work (an import): the user and admins; their leader gets 404 like anyone."""
+    return {**only_owner(status), ADMIN: status}
+
+
+def team_pool(status: int) -> dict[str, int]:
+    """The owner's team's customer pool: its members, its leader and admins; the other team 404."""
+    return {**signed_in(404), **dict.fromkeys(SEES_TEAM_POOL, status)}
+
+
 def only_owner(status: int) -> dict[str, int]:
     """Personal records (notifications): the owner alone; leaders and admins get 404 too."""
     return {**signed_in(404), OWNER: status}
@@ -77,6 +89,10 @@ def only_admin(status: int) -> dict[str, int]:
 
 def _when(hours_ago: int = 1) -> str:
     return timezone.localtime(timezone.now() - timezone.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _day(days_ahead: int) -> str:
+    return (timezone.localdate() + timezone.timedelta(days=days_ahead)).isoformat()
 
 
 def _follow_up(w) -> dict:
@@ -115,6 +131,17 @@ ACCESS_MATRIX: dict[str, dict | list[dict]] = {
         "method": "post",
         "args": lambda w: [w.lead.pk],
         "data": {"amount": "50000", "name": "Quick win"},
+        "expect": scoped(302),
+    },
+    "leads:add_contact": {
+        "method": "post",
+        "args": lambda w: [w.lead.pk],
+        "data": {"name": "Qian Wei", "buying_role": "user", "attitude": "neutral"},
+        "expect": scoped(302),
+    },
+    "leads:remove_contact": {
+        "method": "post",
+        "args": lambda w: [w.lead.pk, w.lead_contact.pk],
         "expect": scoped(302),
     },
     "leads:disqualify": {
@@ -167,6 +194,14 @@ ACCESS_MATRIX: dict[str, dict | list[dict]] = {
         "data": {"kind": "upsell", "name": "More seats", "amount": "10000"},
         "expect": scoped(302),
     },
+    # An empty pipeline form: those who see the deal get the field errors (400), everyone else 404.
+    "opportunities:change_pipeline": {"method": "post", "args": lambda w: [w.deal.pk], "expect": scoped(400)},
+    "opportunities:evaluate": {
+        "method": "post",
+        "args": lambda w: [w.deal.pk],
+        "data": {"swot_strengths": "A strong champion", "swot_weaknesses": "No budget yet"},
+        "expect": scoped(302),
+    },
     # Those who see the deal reach the approval; only the leader or an admin decides it (the rep
     # who asked gets 403) and only the rep who asked or an admin withdraws it (the leader gets 403).
     "opportunities:request_approval": {
@@ -203,6 +238,17 @@ ACCESS_MATRIX: dict[str, dict | list[dict]] = {
     # Customers
     "customers:list": {"expect": signed_in(200), "shows": (lambda w: w.customer.name, SEES_OWNERS_RECORDS)},
     "customers:detail": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+    "customers:new": {"expect": signed_in(200)},
+    "customers:duplicates": {"expect": signed_in(200)},
+    "customers:edit": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+    "customers:contact_new": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+    "customers:contact_edit": {"args": lambda w: [w.customer.pk, w.contact.pk], "expect": scoped(200)},
+    # Merging rewrites other people's records: the owner's leader or an admin.
+    "customers:merge": {"args": lambda w: [w.customer.pk], "expect": leader_or_admin(200)},
+    # The pool (公海): the team's unowned customers, for its members, its leader and admins.
+    "customers:pool": {"expect": signed_in(200), "shows": (lambda w: w.pool_customer.name, SEES_TEAM_POOL)},
+    "customers:claim": {"method": "post", "args": lambda w: [w.pool_customer.pk], "expect": team_pool(302)},
+    "customers:release": {"method": "post", "args": lambda w: [w.customer.pk], "expect": scoped(302)},
     # Reports: every signed-in user gets them, each within their own scope.
     "reports:overview": {"expect": signed_in(200)},
     "reports:funnel": {"expect": signed_in(200)},
@@ -351,6 +397,40 @@ ACCESS_MATRIX: dict[str, dict | list[dict]] = {
         "content_type": "application/json",
         "expect": api(only_owner(200)),
     },
+    # Search and bulk actions: every request is narrowed to what the user sees.
+    "workspace:search": {
+        "data": {"q": "Owner"},
+        "expect": signed_in(200),
+        "shows": (lambda w: w.deal.name, SEES_OWNERS_RECORDS),
+    },
+    "workspace:bulk_deals": {
+        "method": "post",
+        "data": lambda w: {"action": "follow_up", "ids": [w.deal.pk], "follow_up_on": _day(3)},
+        "expect": signed_in(302),
+        "changes_only": SEES_OWNERS_RECORDS,
+    },
+    # Reassigning is for leaders (within their team) and admins. A rep's choice of new owner is
+    # themselves alone (any other: back with the reason, 302); the teammate, picking themselves,
+    # is refused (403). The other leader may not pick the teammate (302 with the reason).
+    "workspace:bulk_leads": {
+        "method": "post",
+        "data": lambda w: {"action": "reassign", "ids": [w.lead.pk], "owner": w.users[TEAMMATE].pk},
+        "expect": {**signed_in(302), TEAMMATE: 403},
+        "changes_only": {LEADER, ADMIN},
+    },
+    "workspace:hand_over": {"expect": only_admin(200)},
+    "workspace:save_view": {
+        "method": "post",
+        "data": {"page": "opportunities", "name": "Stale deals", "query": "stale=1"},
+        "expect": signed_in(302),
+    },
+    "workspace:delete_view": {"method": "post", "args": lambda w: [w.saved_view.pk], "expect": only_owner(302)},
+    # Imports: a rep imports their own leads; an import is its author's (and any admin's).
+    "imports:upload": {"expect": signed_in(200)},
+    "imports:detail": {"args": lambda w: [w.import_job.pk], "expect": own_or_admin(200)},
+    "imports:check": {"method": "post", "args": lambda w: [w.import_job.pk], "expect": own_or_admin(400)},
+    "imports:commit": {"method": "post", "args": lambda w: [w.import_job.pk], "expect": own_or_admin(302)},
+    "imports:progress": {"args": lambda w: [w.import_job.pk], "expect": own_or_admin(204)},
     # Public web-to-lead intake
     "intake:form": {"expect": everyone(200), "public": True},
     "intake:thanks": {"expect": everyone(200), "public": True},
