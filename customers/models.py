@@ -297,6 +297,18 @@ class Customer(TracksHistory, SoftDeletable):
 
     MERGE_FILLS = ("phone", "email", "website", "address", "industry", "region")
 
+    def can_edit(self, user: User) -> bool:
+        """The customer's own record (name, classification, owner) is edited by those who see
+        its owner: the owner, their leader, an admin. A rep who sees another team's customer only
+        through a deal of theirs reads it (and works on its contacts) but does not rename it or
+        hand it to their own team."""
+        if not user.is_authenticated or not user.is_active or self.owner_id is None:
+            return bool(user.is_authenticated and user.is_active and user.is_admin)
+        if user.is_admin or self.owner_id == user.pk:
+            return True
+        # `visible_users`' rule for one owner: their team's leader (the owner's team, cached).
+        return self.owner.team_id is not None and self.owner.team.leader_id == user.pk
+
     @staticmethod
     def can_merge(user: User) -> bool:
         """Merging rewrites other people's records: team leaders and admins only."""
