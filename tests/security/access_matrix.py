@@ -237,10 +237,17 @@ ACCESS_MATRIX: dict[str, dict | list[dict]] = {
     },
     # Customers
     "customers:list": {"expect": signed_in(200), "shows": (lambda w: w.customer.name, SEES_OWNERS_RECORDS)},
-    "customers:detail": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+    "customers:detail": [
+        {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+        {"args": lambda w: [w.pool_customer.pk], "expect": team_pool(200)},
+    ],
     "customers:new": {"expect": signed_in(200)},
     "customers:duplicates": {"expect": signed_in(200)},
-    "customers:edit": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+    # A customer in the pool is seen by its team; its leader (or an admin) edits it, a rep claims it first.
+    "customers:edit": [
+        {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
+        {"args": lambda w: [w.pool_customer.pk], "expect": {**team_pool(403), LEADER: 200, ADMIN: 200}},
+    ],
     "customers:contact_new": {"args": lambda w: [w.customer.pk], "expect": scoped(200)},
     "customers:contact_edit": {"args": lambda w: [w.customer.pk, w.contact.pk], "expect": scoped(200)},
     # Merging rewrites other people's records: the owner's leader or an admin.

@@ -319,6 +319,17 @@ def test_the_snapshot_sees_any_changed_row_but_not_a_sign_in(world):
     assert "opportunities.Opportunity_contacts" in changed and "leads.Lead" in changed
 
 
+@pytest.mark.django_db
+def test_every_visible_to_shows_an_anonymous_user_nothing(world):
+    """The API's schema and every list build their querysets for whoever asks, signed in or not."""
+    from django.contrib.auth.models import AnonymousUser
+
+    scoped_models = [m for m in our_models() if hasattr(m._default_manager, "visible_to")]
+    assert len(scoped_models) >= 8
+    for model in scoped_models:
+        assert not model._default_manager.visible_to(AnonymousUser()).exists(), model._meta.label
+
+
 def test_an_anonymous_visitor_is_sent_to_sign_in_not_shown_the_page(client, world):
     response = client.get(reverse("opportunities:detail", args=[world.deal.pk]))
     assert response.status_code == 302
