@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, visible_users
+from crm.forms import BoundedForm
 
 from .models import Lead, LeadSource
 
@@ -56,6 +57,7 @@ class LeadFilter(filters.FilterSet):
     class Meta:
         model = Lead
         fields: list[str] = []
+        form = BoundedForm
 
     # The order the list has when none is chosen; put in the form so the box shows what is applied.
     default_sort = "-created"

@@ -23,7 +23,8 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
 
     "Went on" means the deal later entered a stage further along the path (the next stage,
     or beyond it by a skip, or won); "won" means the deal is won now. Deals are counted once
-    per stage however often they re-entered it.
+    per stage however often they re-entered it, and a reopen (a closed deal brought back with
+    the leader's approval) is not an entry: it shows as a reopen in the data-quality report.
 
     One query: the history since the period began is grouped per deal (first entry into each
     stage in the period, last move further along), then counted per stage.
@@ -35,20 +36,26 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
     if scope.period.start_at:
         history = history.filter(changed_at__gte=scope.period.start_at)
     in_period = Q(changed_at__lt=scope.period.end_at) if scope.period.end_at else Q()
-    # "Won now" from the (hashed) set of won deal ids, so the history is not joined to the deals.
-    won_ids = scope.stage_ids(Stage.Outcome.WON)
-    now_won = Case(When(opportunity_id__in=deals_in(won_ids), then=Value(1)), default=Value(0)) if won_ids else Value(0)
-    per_deal: dict = {"now_won": Max(now_won)}
+    # "Won now" from the (hashed) set of won deal ids, so the history is not joined to the deals;
+    # won in the stage's own pipeline (a deal that changed pipeline left the old one).
+    per_deal: dict = {}
+    for pipeline_id in {s.pipeline_id for s in stages}:
+        won_ids = [s.pk for s in scope.stages if s.pipeline_id == pipeline_id and s.outcome == Stage.Outcome.WON]
+        now_won = (
+            Case(When(opportunity_id__in=deals_in(won_ids), then=Value(1)), default=Value(0)) if won_ids else Value(0)
+        )
+        per_deal[f"now_won_{pipeline_id}"] = Max(now_won)
     totals: dict = {}
     for stage in stages:
-        further = [s.pk for s in scope.stages if s.outcome != Stage.Outcome.LOST and s.order > stage.order]
+        further = scope.further_stage_ids(stage)
         entry, onward = f"entry_{stage.pk}", f"onward_{stage.pk}"
-        per_deal[entry] = Min("changed_at", filter=Q(to_stage_id=stage.pk) & in_period)
+        per_deal[entry] = Min("changed_at", filter=Q(to_stage_id=stage.pk, is_reopen=False) & in_period)
         per_deal[onward] = Max("changed_at", filter=Q(to_stage_id__in=further))
         entered = Q(**{f"{entry}__isnull": False})
         totals[f"entered_{stage.pk}"] = Count("opportunity_id", filter=entered)
         totals[f"advanced_{stage.pk}"] = Count("opportunity_id", filter=entered & Q(**{f"{onward}__gt": F(entry)}))
-        totals[f"won_{stage.pk}"] = Count("opportunity_id", filter=entered & Q(now_won=1))
+        won_now = Q(**{f"now_won_{stage.pipeline_id}": 1})
+        totals[f"won_{stage.pk}"] = Count("opportunity_id", filter=entered & won_now)
     counts = history.values("opportunity_id").annotate(**per_deal).order_by().aggregate(**totals)
     rows = []
     for stage in stages:
@@ -59,7 +66,7 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
         rows.append(
             {
                 "stage_id": stage.pk,
-                "stage": str(stage),
+                "stage": scope.stage_label(stage),
                 "entered": entered,
                 "advanced": advanced,
                 "won": won,
@@ -94,7 +101,7 @@ def stage_duration_rows(scope: ReportScope) -> list[dict]:
         rows.append(
             {
                 "stage_id": stage.pk,
-                "stage": str(stage),
+                "stage": scope.stage_label(stage),
                 "moves": row.get("moves", 0),
                 "average_days": _days(row.get("average")),
                 "median_days": _days(medians.get(stage.pk)),
@@ -118,7 +125,8 @@ def outcome_summary(scope: ReportScope) -> dict:
     # The history of the deals won in the period (the same deals, scope and filters as above),
     # read through the covering index on (opportunity, changed_at) without joining the deals.
     won_deals = closed.filter(stage_id__in=won_ids).values("pk")
-    cycle = StageChange.objects.filter(opportunity_id__in=won_deals).aggregate(
+    # A reopen's days are the time the deal sat closed, not selling time: left out of the cycle.
+    cycle = StageChange.objects.filter(opportunity_id__in=won_deals, is_reopen=False).aggregate(
         days=Sum("days_in_previous_stage"), deals=Count("opportunity_id", distinct=True)
     )
     average_cycle = None
