@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import assignable_users
 from crm.forms import BoundedForm, BoundedModelForm, CreateForm, CreateModelForm
@@ -259,7 +260,7 @@ class EvaluationForm(forms.Form):
     SWOT_LABELS = {
         "swot_strengths": _("Strengths"),
         "swot_weaknesses": _("Weaknesses"),
-        "swot_opportunities": _("Opportunities"),
+        "swot_opportunities": pgettext_lazy("SWOT", "Opportunities"),
         "swot_threats": _("Threats"),
     }
 

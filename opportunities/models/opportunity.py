@@ -434,7 +434,7 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         from django.core.exceptions import PermissionDenied
 
         if not self.can_override_category(by):
-            raise PermissionDenied("Only the deal's owner, their leader or an admin may forecast this deal.")
+            raise PermissionDenied(gettext("Only the deal's owner, their leader or an admin may forecast this deal."))
         category = self._check_category(category, note, "forecast_category_override")
         note = (note or "").strip() if category else ""
         with transaction.atomic(), acting_as(by):
@@ -459,7 +459,7 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         from django.core.exceptions import PermissionDenied
 
         if not self.can_approve(by):
-            raise PermissionDenied("Only the owner's team leader or an admin may judge this deal.")
+            raise PermissionDenied(gettext("Only the owner's team leader or an admin may judge this deal."))
         category = self._check_category(category, note, "manager_category")
         note = (note or "").strip() if category else ""
         now = timezone.now()
