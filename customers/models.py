@@ -130,7 +130,8 @@ class CustomerQuerySet(models.QuerySet):
 
 
 class Customer(TracksHistory, SoftDeletable):
-    history_exclude = ("created_at",)
+    # The duplicate-matching keys are derived from the name and the phone, whose changes are the history.
+    history_exclude = ("created_at", "name_key", "phone_key")
 
     name = models.CharField(_("name"), max_length=200)
     customer_type = models.CharField(
