@@ -33,6 +33,7 @@ from opportunities.models import (
     Quota,
     Stage,
     StageChange,
+    StageFact,
 )
 
 DEMO_PASSWORD = "demo12345"
@@ -426,6 +427,7 @@ class _Builder:
                     CompetitorLink(opportunity_id=deal.pk, competitor_id=rng.choice(self.competitors).pk)
                 )
         StageChange.objects.bulk_create(changes, batch_size=BATCH)
+        StageFact.rebuild([deal.pk for deal in deals])  # bulk_create skips the per-move upkeep
         Activity.objects.bulk_create(activities, batch_size=BATCH)
         Objection.objects.bulk_create(objections, batch_size=BATCH)
         Through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)

@@ -3,6 +3,7 @@ from .approval import ApprovalRequest
 from .forecast import category_expression, resolve_category
 from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
 from .quota import Quota
+from .stage_facts import StageFact
 from .stages import Competitor, LossReason, Stage
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Quota",
     "Stage",
     "StageChange",
+    "StageFact",
     "StageMoveRefused",
     "category_expression",
     "resolve_category",

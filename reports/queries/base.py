@@ -13,7 +13,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from opportunities.models import Opportunity, Stage, StageChange
+from crm.scoping import owner_scope
+from opportunities.models import Opportunity, Stage, StageChange, StageFact
 
 from ..periods import Period
 
@@ -85,6 +86,12 @@ class ReportScope:
 
     def stage_changes(self) -> QuerySet[StageChange]:
         return StageChange.objects.visible_to(self.user).filter(self.change_q)
+
+    def stage_facts(self) -> QuerySet[StageFact]:
+        """The per-deal stage facts in scope, quick wins left out (as `history`)."""
+        facts = StageFact.objects.filter(self.change_q).exclude(opportunity_id__in=quick_win_ids())
+        q = owner_scope(self.user, "opportunity__owner")
+        return facts if q is None else facts.filter(q)
 
     def stage_ids(self, *outcomes: str) -> list[int]:
         """Ids of the stages with these outcomes, from the stage list already loaded.
