@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User, visible_users
 from crm.choices import CustomerType, Industry, Urgency, ValueTier
+from crm.widgets import quick_selects
 
 from .models import Opportunity, Stage
 
@@ -92,6 +93,7 @@ class OpportunityFilter(filters.FilterSet):
             data = data.copy()
             data["sort"] = self.default_sort
         super().__init__(data, *args, **kwargs)
+        quick_selects(self)  # an admin's owner list has hundreds of names
         self.user = user
         self.now = now or timezone.now()
         self.stages = stages

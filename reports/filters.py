@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, visible_users
 from crm.choices import CustomerType, Industry
+from crm.widgets import quick_selects
 from leads.models import LeadSource
 from opportunities.models import Opportunity
 
@@ -58,6 +59,7 @@ class ReportFilter(django_filters.FilterSet):
 
     def __init__(self, *args, show_period: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        quick_selects(self)  # an admin's owner list has hundreds of names
         user = self.request.user
         if not (user.is_admin or user.is_leader):
             # A rep's reports are about their own deals; there is nobody else to pick.
