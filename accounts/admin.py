@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import FieldHistoryAdmin, FieldHistoryMixin
+
 from .models import Team, User
 
 
@@ -20,7 +22,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(FieldHistoryAdmin):
     list_display = ("name", "leader", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "leader__username", "leader__first_name", "leader__last_name")
@@ -29,7 +31,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(FieldHistoryMixin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "team", "is_staff", "is_active")
     list_filter = ("team", "is_staff", "is_active", "groups")
     fieldsets = BaseUserAdmin.fieldsets + ((_("Sales"), {"fields": ("team", "language")}),)

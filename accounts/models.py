@@ -12,11 +12,13 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import TracksHistory
+
 REP_GROUP = "rep"
 LEADER_GROUP = "leader"
 
 
-class Team(models.Model):
+class Team(TracksHistory, models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     leader = models.ForeignKey(
         "accounts.User",
@@ -62,7 +64,12 @@ def format_person_name(first: str | None, last: str | None, username: str | None
     return f"{first} {last}".strip()
 
 
-class User(AbstractUser):
+class User(TracksHistory, AbstractUser):
+    # Password hashes and sign-in times are not history (and must never be copied anywhere).
+    history_exclude = ("date_joined",)
+    # Groups are the roles: who made someone a leader is worth knowing.
+    history_m2m = ("groups",)
+
     team = models.ForeignKey(
         Team,
         verbose_name=_("team"),

@@ -198,7 +198,7 @@ class OpportunityViewSet(
         now = timezone.now()
         filterset = OpportunityFilter(
             self.request.query_params,
-            queryset=queryset.with_stale_flag(now),
+            queryset=queryset.with_weighted().with_stale_flag(now),
             user=self.request.user,
             now=now,
             stages=active_stages(),

@@ -26,7 +26,10 @@ from django.utils import timezone
 _actor: ContextVar[Any] = ContextVar("audit_actor", default=None)
 
 # Bookkeeping fields that change with every save and carry no business meaning.
-ALWAYS_EXCLUDED = frozenset({"id", "updated_at", "version", "last_login", "password"})
+# (Moving to the recycle bin and back is recorded as its own event, not as field changes.)
+ALWAYS_EXCLUDED = frozenset(
+    {"id", "updated_at", "version", "last_login", "password", "deleted_at", "deleted_by", "purged_at"}
+)
 
 
 @contextmanager
@@ -85,11 +88,14 @@ class TracksHistory:
     """Mix into a model (before `models.Model`) to record every change of its fields.
 
     `history_fields`: attribute names to track (None: every concrete field but the bookkeeping
-    ones and `history_exclude`). Many-to-many fields are not tracked here.
+    ones and `history_exclude`). Many-to-many fields listed in `history_m2m` are recorded by the
+    forms that set them (`history_m2m_ids` before, `record_m2m_changes` after), as one row per
+    changed relation with the sorted ids before and after.
     """
 
     history_fields: ClassVar[tuple[str, ...] | None] = None
     history_exclude: ClassVar[tuple[str, ...]] = ()
+    history_m2m: ClassVar[tuple[str, ...]] = ()
     _history_attnames_cache: ClassVar[dict[type, tuple[str, ...]]] = {}
 
     @classmethod
@@ -124,9 +130,32 @@ class TracksHistory:
         instance._history_baseline = instance._history_values()
         return instance
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._history_baseline = self._history_values()
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None:
+            self._history_baseline = self._history_values()
+        else:
+            # A deferred field loaded on access, or a partial refresh: only those fields now
+            # match the database; other unsaved edits must still count as changes.
+            self.history_mark_saved(fields)
+
+    def history_mark_saved(self, names: Iterable[str]) -> None:
+        """Take the current values of these fields as what the database holds (after a write
+        that bypassed `save()`, such as a `QuerySet.update` recorded with `record_bulk`)."""
+        baseline = dict(getattr(self, "_history_baseline", None) or {})
+        current = self._history_values()
+        for name in names:
+            attname = self._meta.get_field(name).attname
+            if attname in current:
+                baseline[attname] = current[attname]
+        self._history_baseline = baseline
+
+    def history_ensure_baseline(self) -> None:
+        """An instance built by hand rather than loaded reads what the database holds, once."""
+        if self._state.adding or self.pk is None or getattr(self, "_history_baseline", None) is not None:
+            return
+        row = type(self)._base_manager.filter(pk=self.pk).values(*self.history_attnames()).first()
+        self._history_baseline = {k: to_text(v) for k, v in (row or {}).items()}
 
     def history_changes(self) -> dict[str, tuple[str | None, str | None]]:
         """The tracked fields whose value differs from what was loaded: {attname: (old, new)}."""
@@ -140,10 +169,7 @@ class TracksHistory:
 
     def save(self, *args, **kwargs):
         adding = self._state.adding
-        if not adding and getattr(self, "_history_baseline", None) is None and self.pk is not None:
-            # Built by hand rather than loaded: read what the database holds, once.
-            row = type(self)._base_manager.filter(pk=self.pk).values(*self.history_attnames()).first()
-            self._history_baseline = {k: to_text(v) for k, v in (row or {}).items()}
+        self.history_ensure_baseline()
         from .models import FieldChange
 
         update_fields = kwargs.get("update_fields")
@@ -169,13 +195,7 @@ class TracksHistory:
         if update_fields is None:
             self._history_baseline = self._history_values()
         else:
-            baseline = dict(getattr(self, "_history_baseline", None) or {})
-            current = self._history_values()
-            for name in update_fields:
-                attname = self._meta.get_field(name).attname
-                if attname in current:
-                    baseline[attname] = current[attname]
-            self._history_baseline = baseline
+            self.history_mark_saved(update_fields)
 
     def history_written(self, rows: list) -> None:
         """Hook for models that keep a figure derived from their history (e.g. push counts)."""
@@ -201,6 +221,32 @@ class TracksHistory:
         row.save(force_insert=True)
         return row
 
+    def history_m2m_ids(self, names: Iterable[str] | None = None) -> dict[str, list[int]]:
+        """The ids each tracked many-to-many relation (of `names`, default all) holds now, one
+        query per relation."""
+        names = [n for n in self.history_m2m if names is None or n in names]
+        if self.pk is None:
+            return {name: [] for name in names}
+        return {name: sorted(getattr(self, name).values_list("pk", flat=True)) for name in names}
+
+    def record_m2m_changes(self, before: dict[str, list[int]]) -> None:
+        """One row per relation of `before` whose set of ids differs now."""
+        after = self.history_m2m_ids(before)
+        rows = [
+            self._history_row(
+                "changed", name, ",".join(map(str, before.get(name, []))) or None, ",".join(map(str, ids)) or None
+            )
+            for name, ids in after.items()
+            if ids != before.get(name, [])
+        ]
+        if rows:
+            from .models import FieldChange
+
+            now = timezone.now()
+            for row in rows:
+                row.changed_at = now
+            FieldChange.objects.bulk_create(rows)
+
     def history(self):
         """This record's history, newest first."""
         from .models import FieldChange
@@ -215,18 +261,23 @@ def record_bulk(model: type[models.Model], changes: Iterable[tuple[int, str, Any
     ct = ContentType.objects.get_for_model(model)
     actor = current_actor()
     now = timezone.now()
-    rows = [
-        FieldChange(
-            content_type=ct,
-            object_id=pk,
-            field=field,
-            old_value=to_text(old),
-            new_value=to_text(new),
-            note=note,
-            changed_by=actor,
-            changed_at=now,
+    rows = []
+    for pk, field, old, new in changes:
+        old, new = to_text(old), to_text(new)
+        if old == new:
+            continue
+        rows.append(
+            FieldChange(
+                content_type=ct,
+                object_id=pk,
+                field=field,
+                old_value=old,
+                new_value=new,
+                note=note,
+                changed_by=actor,
+                changed_at=now,
+            )
         )
-        for pk, field, old, new in changes
-    ]
-    FieldChange.objects.bulk_create(rows, batch_size=2000)
+    if rows:
+        FieldChange.objects.bulk_create(rows, batch_size=2000)
     return len(rows)

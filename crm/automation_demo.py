@@ -63,22 +63,17 @@ def _pending_approval(rep: User, stages: dict[int, Stage]) -> ApprovalRequest | 
 
 
 def _age(deal: Opportunity, *, idle_since) -> None:
-    """Move a deal's whole history back in time (its follow-ups, stage changes and timestamps
-    together, so the history stays consistent) until it has been idle since `idle_since`."""
-    from django.db.models import F
+    """Make a deal idle since `idle_since` by moving its later follow-ups back to that moment.
 
-    from opportunities.models import Activity, StageChange
+    Only for a deal that entered its stage before `idle_since`: stage changes are immutable
+    history (the database refuses to rewrite them), so the stage move must already be old."""
+    from django.db.models import Max
 
-    shift = deal.idle_since - idle_since
-    if shift <= timedelta(0):
-        return
-    Activity.objects.filter(opportunity=deal).update(occurred_at=F("occurred_at") - shift)
-    StageChange.objects.filter(opportunity=deal).update(changed_at=F("changed_at") - shift)
-    Opportunity.objects.filter(pk=deal.pk).update(
-        stage_entered_at=F("stage_entered_at") - shift,
-        created_at=F("created_at") - shift,
-        last_activity_at=F("last_activity_at") - shift,
-    )
+    from opportunities.models import Activity
+
+    Activity.objects.filter(opportunity=deal, occurred_at__gt=idle_since).update(occurred_at=idle_since)
+    latest = Activity.objects.filter(opportunity=deal).aggregate(at=Max("occurred_at"))["at"]
+    Opportunity.objects.filter(pk=deal.pk).update(last_activity_at=latest)
 
 
 @transaction.atomic
@@ -90,12 +85,18 @@ def _shape(stdout) -> None:
     rep = User.objects.filter(username="rep1").first() or User.objects.filter(team__isnull=False).first()
     if rep is None:
         return
-    deals = list(_open_deals(rep)[:6])
-    # Two stale deals (one past twice its stage's threshold, so the leader hears too) ...
-    for deal, days in zip(deals[:2], (10, 25), strict=False):
-        _age(deal, idle_since=now - timedelta(days=days))
+    # Two stale deals (one past twice its stage's threshold, so the leader hears too), among
+    # the deals that entered their stage long enough ago ...
+    aged = []
+    for days in (25, 10):
+        idle_since = now - timedelta(days=days)
+        deal = _open_deals(rep).filter(stage_entered_at__lt=idle_since).exclude(pk__in=aged).first()
+        if deal is not None:
+            _age(deal, idle_since=idle_since)
+            aged.append(deal.pk)
+    deals = list(_open_deals(rep).exclude(pk__in=aged)[:2])
     # ... and two follow-ups that were due yesterday and this morning.
-    for deal, hours in zip(deals[2:4], (26, 3), strict=False):
+    for deal, hours in zip(deals, (26, 3), strict=False):
         Opportunity.objects.filter(pk=deal.pk).update(next_follow_up_at=now - timedelta(hours=hours))
     approval = _pending_approval(rep, stages)
     # Web leads with behaviour: scored, and routed when they reach the threshold.
@@ -113,7 +114,7 @@ def _shape(stdout) -> None:
     for lead in fresh:
         rescore_lead(lead.pk)
     stdout.write(
-        f"  automation: 2 stale deals and 2 due follow-ups for {rep.username}, "
+        f"  automation: {len(aged)} stale deals and 2 due follow-ups for {rep.username}, "
         f"{'a pending approval' if approval else 'no approval (no deal fitted)'}, {len(fresh)} scored web leads"
     )
 

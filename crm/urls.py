@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts.security import csp_report
 from accounts.views import SignInView, switch_language
@@ -26,7 +24,7 @@ urlpatterns = [
     path("csp-report/", csp_report, name="csp_report"),
     path("i18n/setlang/", login_not_required(switch_language), name="set_language"),
     # Browsers ask for /favicon.ico on every page whatever the <link> says.
-    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.ico"), permanent=True))),
+    path("favicon.ico", views.favicon),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("customers/", include("customers.urls")),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from leads.models import Lead
@@ -87,3 +89,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "approvals": approvals_inbox(user) if sees_team else None,
     }
     return render(request, "home.html", context)
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page's <link> says; the static name is
+    resolved per request, so production's hashed static names need no manifest at start-up."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

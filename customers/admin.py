@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from audit.admin import FieldHistoryAdmin
 from crm.softdelete import MoveToBinAdmin
 
 from .models import Contact, Customer
@@ -12,7 +13,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(MoveToBinAdmin, admin.ModelAdmin):
+class CustomerAdmin(MoveToBinAdmin, FieldHistoryAdmin):
     list_display = ("name", "customer_type", "industry", "region", "value_tier", "owner", "created_at")
     list_filter = ("customer_type", "industry", "region", "value_tier")
     search_fields = ("name", "phone")
@@ -22,7 +23,7 @@ class CustomerAdmin(MoveToBinAdmin, admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(MoveToBinAdmin, admin.ModelAdmin):
+class ContactAdmin(MoveToBinAdmin, FieldHistoryAdmin):
     list_display = ("name", "customer", "title", "buying_role", "attitude", "email", "phone")
     list_filter = ("buying_role", "attitude")
     search_fields = ("name", "email", "phone", "customer__name")

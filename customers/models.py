@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import TracksHistory
 from crm.choices import CustomerType, Industry, Region, ValueTier
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable
@@ -45,7 +46,9 @@ class CustomerQuerySet(models.QuerySet):
         return self.annotate(won_value=models.Sum("opportunities__amount", filter=won, default=Decimal("0")))
 
 
-class Customer(SoftDeletable):
+class Customer(TracksHistory, SoftDeletable):
+    history_exclude = ("created_at",)
+
     name = models.CharField(_("name"), max_length=200)
     customer_type = models.CharField(
         _("customer type"), max_length=20, choices=CustomerType.choices, default=CustomerType.ENTERPRISE
@@ -113,7 +116,9 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
 
-class Contact(SoftDeletable):
+class Contact(TracksHistory, SoftDeletable):
+    history_exclude = ("created_at",)
+
     class BuyingRole(models.TextChoices):
         DECISION_MAKER = "decision_maker", _("Decision maker")
         INFLUENCER = "influencer", _("Influencer")

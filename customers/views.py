@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from audit.display import describe
+from audit.models import FieldChange
 from crm.softdelete import move_to_bin_response
 from opportunities.models import Activity, Opportunity, Stage
 
@@ -58,6 +63,22 @@ class CustomerListView(FilterView):
         return self.render_to_response(context)
 
 
+def customer_history(customer: Customer, contacts: list[Contact]) -> list:
+    """The customer's field changes and its contacts', newest first, in words (each contact's
+    entries labelled with its name). Two queries plus one per related model named."""
+    contact_type = ContentType.objects.get_for_model(Contact)
+    rows = (
+        FieldChange.objects.filter(
+            Q(content_type=ContentType.objects.get_for_model(Customer), object_id=customer.pk)
+            | Q(content_type=contact_type, object_id__in=[c.pk for c in contacts])
+        )
+        .newest_first()
+        .select_related("changed_by")[:HISTORY_LIMIT]
+    )
+    label = capfirst(Contact._meta.verbose_name)
+    return describe(rows, records={(contact_type.pk, c.pk): f"{label} {c.name}" for c in contacts})
+
+
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_customer_for(request.user, pk)
     deals = (
@@ -74,12 +95,14 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("opportunity", "created_by")
         .order_by("-occurred_at", "-pk")[:HISTORY_LIMIT]
     )
+    contacts = list(customer.contacts.all())
     return render(
         request,
         "customers/detail.html",
         {
             "customer": customer,
-            "contacts": customer.contacts.all(),
+            "contacts": contacts,
+            "changes": customer_history(customer, contacts),
             "open_deals": deals.open().order_by("-weighted", "-pk")[:DEALS_LIMIT],
             "closed_deals": deals.exclude(stage__outcome=Stage.Outcome.OPEN).order_by("-closed_at", "-pk")[
                 :DEALS_LIMIT

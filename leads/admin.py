@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from audit.admin import FieldHistoryAdmin
 from crm.softdelete import MoveToBinAdmin
 
 from .automation_admin import LeadEventInline
@@ -7,7 +8,7 @@ from .models import Lead, LeadSource
 
 
 @admin.register(LeadSource)
-class LeadSourceAdmin(admin.ModelAdmin):
+class LeadSourceAdmin(FieldHistoryAdmin):
     list_display = ("name", "name_en", "code", "order", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("name", "name_en", "code")
@@ -15,7 +16,7 @@ class LeadSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(MoveToBinAdmin, admin.ModelAdmin):
+class LeadAdmin(MoveToBinAdmin, FieldHistoryAdmin):
     list_display = ("name", "company", "source", "owner", "team", "status", "score", "created_at")
     list_filter = ("status", "source", "team", "customer_type", "industry", "region")
     search_fields = ("name", "company", "email", "phone")

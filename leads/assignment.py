@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from audit.tracking import acting_as, record_bulk
 
 from .automation_models import AssignmentCursor, AssignmentRule, LeadAutomationSettings
 from .models import Lead
@@ -62,7 +63,8 @@ def assign_lead(lead: Lead) -> User | None:
     from notifications.models import Notification
     from notifications.services import Draft, in_language_of, notify, record_url
 
-    with transaction.atomic():
+    # Routing is the system's decision, whoever's request or job runs it.
+    with transaction.atomic(), acting_as(None):
         current = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
         if current.owner_id is not None:
             return None
@@ -71,7 +73,16 @@ def assign_lead(lead: Lead) -> User | None:
             return None
         rep = target.rep or next_rep(target.team)
         Lead.objects.filter(pk=lead.pk).update(owner=rep, team=target.team)
+        record_bulk(
+            Lead,
+            [
+                (lead.pk, "owner_id", current.owner_id, rep.pk if rep else None),
+                (lead.pk, "team_id", current.team_id, target.team.pk),
+            ],
+            note=target.rule.name if target.rule else "",
+        )
         lead.owner, lead.team = rep, target.team
+        lead.history_mark_saved(["owner", "team"])
         if rep is not None:
             with in_language_of(rep):
                 draft = Draft(

@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import FieldHistoryAdmin
+
 from .automation_models import AssignmentCursor, AssignmentRule, LeadAutomationSettings, LeadEvent, ScoringRule
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(admin.ModelAdmin):
+class ScoringRuleAdmin(FieldHistoryAdmin):
     list_display = ("name", "criterion", "value", "points", "max_points", "is_active")
     list_editable = ("points", "max_points", "is_active")
     list_filter = ("criterion", "is_active")
@@ -15,7 +17,7 @@ class ScoringRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(admin.ModelAdmin):
+class AssignmentRuleAdmin(FieldHistoryAdmin):
     list_display = ("name", "order", "source", "region", "industry", "customer_type", "team", "rep", "is_active")
     list_editable = ("order", "is_active")
     list_filter = ("is_active", "team")

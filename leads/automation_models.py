@@ -16,6 +16,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import TracksHistory
 from crm.choices import CustomerType, Industry, Region
 
 from .models import Lead, LeadSource
@@ -47,7 +48,7 @@ class LeadEvent(models.Model):
         return f"{self.get_kind_display()} · {self.lead_id}"
 
 
-class ScoringRule(models.Model):
+class ScoringRule(TracksHistory, models.Model):
     """Points for a profile fact (industry, customer type, region, source, budget, company size)
     or for each behaviour event of a kind (optionally capped)."""
 
@@ -141,7 +142,7 @@ class LeadAutomationSettings(models.Model):
         return obj
 
 
-class AssignmentRule(models.Model):
+class AssignmentRule(TracksHistory, models.Model):
     """Ordered routing: the first active rule whose filled-in criteria all match the lead wins."""
 
     name = models.CharField(_("name"), max_length=100)

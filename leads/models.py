@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import TracksHistory, acting_as
 from crm.choices import BilingualName, CustomerType, Industry, Region
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from opportunities.models import Opportunity
 
 
-class LeadSource(BilingualName):
+class LeadSource(TracksHistory, BilingualName):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -62,7 +63,11 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(q | Q(owner__isnull=True, team_id__in=led))
 
 
-class Lead(SoftDeletable):
+class Lead(TracksHistory, SoftDeletable):
+    # The score and the moment it crossed the threshold are recomputed by the scoring job from
+    # the rules and the events (which are their own record); follow-up times are bookkeeping.
+    history_exclude = ("created_at", "last_activity_at", "score", "ready_for_sales_at")
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         WORKING = "working", _("Working")
@@ -255,7 +260,7 @@ class Lead(SoftDeletable):
         """
         from opportunities.models import Opportunity, Stage
 
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
             missing = lead.bant_missing()
             if missing:
@@ -300,7 +305,7 @@ class Lead(SoftDeletable):
         amount = Decimal(amount)
         if amount <= 0:
             raise ValidationError({"amount": _("A won deal needs an amount greater than zero.")})
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
             customer, contact = lead._customer_and_contact(by)
             won = Stage.objects.won()
@@ -330,7 +335,7 @@ class Lead(SoftDeletable):
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"reason": _("Give a reason for disqualifying the lead.")})
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
             lead.status = self.Status.DISQUALIFIED
             lead.disqualify_reason = reason

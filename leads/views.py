@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
+from audit.display import history_of
 from crm.softdelete import move_to_bin_response
 from opportunities.forms import EditConflict, FollowUpForm
 from opportunities.views.common import is_htmx
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 TIMELINE_LIMIT = 50
+HISTORY_LIMIT = 50
 
 
 def get_lead_for(user: User, pk: int) -> Lead:
@@ -112,6 +114,7 @@ def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) 
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
         "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}),
         "disqualify_form": forms.get("disqualify_form") or DisqualifyForm(),
+        "history": history_of(lead, limit=HISTORY_LIMIT),
     }
     return render(request, "leads/detail.html", context, status=status)
 

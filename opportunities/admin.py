@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import FieldHistoryAdmin
 from crm.softdelete import MoveToBinAdmin
 
 from .models import (
@@ -40,7 +41,7 @@ def _move_action(stage: Stage):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(FieldHistoryAdmin):
     list_display = (
         "name",
         "name_en",
@@ -93,7 +94,7 @@ class StageAdmin(admin.ModelAdmin):
 
 
 @admin.register(LossReason)
-class LossReasonAdmin(admin.ModelAdmin):
+class LossReasonAdmin(FieldHistoryAdmin):
     list_display = ("name", "name_en", "order", "is_active")
     list_editable = ("order", "is_active")
     list_filter = ("is_active",)
@@ -101,14 +102,14 @@ class LossReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Competitor)
-class CompetitorAdmin(admin.ModelAdmin):
+class CompetitorAdmin(FieldHistoryAdmin):
     list_display = ("name", "website", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
 
 
 @admin.register(Quota)
-class QuotaAdmin(admin.ModelAdmin):
+class QuotaAdmin(FieldHistoryAdmin):
     list_display = ("month", "user", "team", "amount")
     list_editable = ("amount",)
     list_filter = ("team", "month")
@@ -153,7 +154,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(MoveToBinAdmin, admin.ModelAdmin):
+class OpportunityAdmin(MoveToBinAdmin, FieldHistoryAdmin):
     list_display = (
         "name",
         "customer",

@@ -113,6 +113,13 @@ class OpportunityForm(VersionedModelForm):
             self.fields["owner"].initial = user.pk
             del self.fields["review_notes"]
 
+    def _save_m2m(self):
+        """The competitors chosen here are history, like the deal's fields."""
+        before = self.instance.history_m2m_ids(self.fields) if self.instance.pk else None
+        super()._save_m2m()
+        if before is not None:
+            self.instance.record_m2m_changes(before)
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and cleaned.get("amount") is not None:

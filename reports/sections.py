@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from opportunities.models.opportunity import FICTION_PUSHES
+
 from . import charts
 from .queries import ReportScope
 from .queries.conversion import conversion_rows, outcome_summary, stage_duration_rows
@@ -18,6 +20,7 @@ from .queries.quality import (
     long_first_stage_threshold,
     past_due_rows,
     per_rep_rows,
+    pushed_rows,
     quick_win_rows,
     skip_rows,
     stale_rows,
@@ -391,6 +394,7 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
     skips, skips_total = skip_rows(scope, limit)
     long_rows, long_total = long_first_stage_rows(scope, threshold, limit)
     past_due, past_due_total = past_due_rows(scope, limit)
+    pushed, pushed_total = pushed_rows(scope, limit)
     stale, stale_total = stale_rows(scope, limit)
     quick, quick_total = quick_win_rows(scope, limit)
     deal_columns = [
@@ -410,6 +414,7 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
                     C("skips", _("Stage skips"), "int"),
                     C("long_first_stage", _("Long in first stage, then won"), "int"),
                     C("past_due", _("Past expected close"), "int"),
+                    C("pushed", _("Close date pushed %(n)s+ times") % {"n": FICTION_PUSHES}, "int"),
                     C("stale", _("Stale"), "int"),
                     C("quick_wins", _("Quick wins"), "int"),
                     C("quick_win_amount", _("Quick-win amount"), "money"),
@@ -447,6 +452,21 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
                 past_due,
                 past_due_total,
             ),
+        ),
+        Section(
+            "pushed",
+            _("The close date is fiction"),
+            Table(
+                "pushed",
+                deal_columns
+                + [
+                    C("expected_close_date", _("Expected close"), "date"),
+                    C("pushes", _("Times pushed"), "int"),
+                ],
+                pushed,
+                pushed_total,
+            ),
+            note=_("Open deals whose expected close date was moved later %(n)s times or more.") % {"n": FICTION_PUSHES},
         ),
         Section(
             "stale",

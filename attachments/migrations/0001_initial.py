@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0002_recycle_bin'),
-        ('opportunities', '0005_close_date_push_count'),
+        ('opportunities', '0005_deal_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

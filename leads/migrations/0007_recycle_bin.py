@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_role_groups'),
         ("leads", "0006_lead_follow_up_job"),
-        ('opportunities', '0005_close_date_push_count'),
+        ('opportunities', '0005_deal_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

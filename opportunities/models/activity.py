@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import TracksHistory, acting_as, record_bulk
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable
 
@@ -39,7 +40,9 @@ class ActivityQuerySet(models.QuerySet):
         )
 
 
-class Activity(SoftDeletable):
+class Activity(TracksHistory, SoftDeletable):
+    history_exclude = ("created_by", "created_at")
+
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
         EMAIL = "email", _("Email")
@@ -153,7 +156,7 @@ class Activity(SoftDeletable):
             raise ValidationError(
                 {"occurred_at": gettext("A follow-up cannot be in the future; set the next follow-up date instead.")}
             )
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             activity = cls.objects.create(
                 opportunity=opportunity,
                 lead=lead,
@@ -165,7 +168,8 @@ class Activity(SoftDeletable):
             )
             record = opportunity if opportunity is not None else lead
             model = type(record)
-            current = model.objects.select_for_update().only("last_activity_at").get(pk=record.pk)
+            tracked = ["next_follow_up_at"] + (["next_step"] if opportunity is not None else [])
+            current = model.objects.select_for_update().only("last_activity_at", *tracked).get(pk=record.pk)
             # The version moves so that an edit form opened before this follow-up notices it.
             updates: dict = {"next_follow_up_at": activity.next_follow_up_at, "version": F("version") + 1}
             if current.last_activity_at is None or occurred_at > current.last_activity_at:
@@ -173,14 +177,21 @@ class Activity(SoftDeletable):
             if opportunity is not None and activity.next_step:
                 updates["next_step"] = activity.next_step
             model.objects.filter(pk=record.pk).update(**updates)
+            # The plan the follow-up sets (next follow-up, next step) is an edit of the record.
+            record_bulk(
+                model, [(record.pk, name, getattr(current, name), updates[name]) for name in tracked if name in updates]
+            )
             for name, value in updates.items():
                 if name != "version":
                     setattr(record, name, value)
+            record.history_mark_saved([name for name in updates if name != "version"])
             record.version = model.objects.values_list("version", flat=True).get(pk=record.pk)
         return activity
 
 
-class Objection(models.Model):
+class Objection(TracksHistory, models.Model):
+    history_exclude = ("created_by", "created_at", "resolved_at")
+
     class Kind(models.TextChoices):
         PRICE = "price", _("Price")
         TIMING = "timing", _("Timing")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import acting_as
 from crm.scoping import owner_scope
 
 if TYPE_CHECKING:
@@ -42,9 +43,13 @@ class ApprovalRequestManager(models.Manager):
 
 class ApprovalRequestQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ApprovalRequestQuerySet:
-        """A request is visible with its deal."""
+        """A request is visible with its deal (and not once the deal is purged)."""
+        from .opportunity import Opportunity
+
         q = owner_scope(user, "opportunity__owner")
-        return self if q is None else self.filter(q)
+        if q is None:
+            return self.filter(opportunity_id__in=Opportunity.objects.values("pk"))
+        return self.filter(q)
 
     def pending(self) -> ApprovalRequestQuerySet:
         return self.filter(status=ApprovalRequest.Status.PENDING)
@@ -54,7 +59,11 @@ class ApprovalRequestQuerySet(models.QuerySet):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         qs = self.pending()
-        return qs if user.is_admin else qs.filter(opportunity__owner__team__leader=user)
+        if user.is_admin:
+            from .opportunity import Opportunity
+
+            return qs.filter(opportunity_id__in=Opportunity.objects.values("pk"))
+        return qs.filter(opportunity__owner__team__leader=user)
 
 
 class ApprovalRequest(models.Model):
@@ -64,10 +73,12 @@ class ApprovalRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # The approval trail outlives its deal (no cascade, no database constraint).
     opportunity = models.ForeignKey(
         "opportunities.Opportunity",
         verbose_name=_("opportunity"),
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="approval_requests",
     )
     stage = models.ForeignKey(
@@ -125,7 +136,7 @@ class ApprovalRequest(models.Model):
         """
         from .opportunity import Opportunity, StageMoveRefused
 
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             # Lock the bare row (see Opportunity.move_to for why joins must stay out of it).
             deal = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
             if deal.stage_id == stage.pk:
@@ -176,7 +187,7 @@ class ApprovalRequest(models.Model):
         """
         from ..approval_notices import close_request_notifications, notify_decision
 
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             request = self._lock_pending(by)
             deal = request.opportunity
             request.decision_comment = (comment or "").strip()
@@ -203,7 +214,7 @@ class ApprovalRequest(models.Model):
         comment = (comment or "").strip()
         if not comment:
             raise ValidationError({"comment": gettext("Tell the rep why the request is rejected.")})
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             request = self._lock_pending(by)
             request.status = self.Status.REJECTED
             request.decided_by = by
@@ -218,7 +229,7 @@ class ApprovalRequest(models.Model):
         """The requester (or the deal's owner) withdraws a pending request."""
         from ..approval_notices import close_request_notifications
 
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             request = (
                 ApprovalRequest.objects.select_for_update(of=("self",)).select_related("opportunity").get(pk=self.pk)
             )

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 CENT = Decimal("0.01")
+# A deal whose expected close date moved later this many times has a fictional close date
+# (the data-quality report lists it).
+FICTION_PUSHES = 3
 
 
 class StageMoveRefused(ValidationError):
@@ -137,6 +140,7 @@ class Opportunity(TracksHistory, SoftDeletable):
         "deleted_by",
         "purged_at",
     )
+    history_m2m = ("competitors",)
     # Stage changes and approvals point at the deal: a purged deal stays as a tombstone.
     purge_keeps_row = True
     purge_clears = ("name", "need_description", "next_step", "review_notes")
@@ -340,6 +344,13 @@ class Opportunity(TracksHistory, SoftDeletable):
             ),
             models.Index(fields=["id"], condition=Q(is_quick_win=True), name="opp_quick_win_idx"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="opp_binned_idx"),
+            # The few deals whose close date is fiction, for the data-quality report.
+            models.Index(
+                fields=["owner", "stage"],
+                include=["id", "close_date_push_count"],
+                condition=Q(close_date_push_count__gte=FICTION_PUSHES),
+                name="opp_pushed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
@@ -358,6 +369,7 @@ class Opportunity(TracksHistory, SoftDeletable):
     def save(self, *args, **kwargs) -> None:
         """Counts close-date pushes (Salesforce's "pushed" deals): every save that moves the
         expected close date later, from one date to another, is one push."""
+        self.history_ensure_baseline()
         old, new = self.history_changes().get("expected_close_date", (None, None))
         if old and new and new > old:
             self.close_date_push_count += 1
@@ -377,6 +389,11 @@ class Opportunity(TracksHistory, SoftDeletable):
         return self.history()
 
     # --- Derived figures ---------------------------------------------------------------
+
+    @property
+    def close_date_is_fiction(self) -> bool:
+        """Pushed later FICTION_PUSHES times or more: the close date no longer means anything."""
+        return self.close_date_push_count >= FICTION_PUSHES
 
     @property
     def weighted_amount(self) -> Decimal:
@@ -735,6 +752,10 @@ class Opportunity(TracksHistory, SoftDeletable):
             raise ValidationError(gettext("Only a won deal can start a follow-on opportunity."))
         if kind not in (self.Kind.REPEAT, self.Kind.UPSELL, self.Kind.RENEWAL):
             raise ValidationError(gettext("A follow-on is a repeat purchase, an upsell or a renewal."))
+        with acting_as(by):
+            return self._start_follow_on(by, kind=kind, name=name, amount=amount)
+
+    def _start_follow_on(self, by: User, *, kind: str, name: str, amount) -> Opportunity:
         deal = Opportunity.open_new(
             by=by,
             owner=self.owner,
@@ -812,15 +833,26 @@ class StageChangeManager(models.Manager):
 
 class StageChangeQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> StageChangeQuerySet:
+        """A stage change is visible with its deal. History outlives a purged deal (no
+        cascade), and such orphaned rows are never shown or counted: the owner scope joins the
+        deal, and the admin's unscoped view keeps only rows whose deal still exists."""
         q = owner_scope(user, "opportunity__owner")
-        return self if q is None else self.filter(q)
+        if q is None:
+            return self.filter(opportunity_id__in=Opportunity.objects.values("pk"))
+        return self.filter(q)
 
 
 class StageChange(models.Model):
     """One stage move, immutable once written (the audit trail and the velocity data)."""
 
+    # History is never deleted with its deal (the recycle bin's purge keeps it): no cascade and
+    # no database constraint, so the rows stay when the deal row goes.
     opportunity = models.ForeignKey(
-        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="stage_changes"
+        Opportunity,
+        verbose_name=_("opportunity"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="stage_changes",
     )
     from_stage = models.ForeignKey(
         Stage, verbose_name=_("from"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -828,8 +860,10 @@ class StageChange(models.Model):
     to_stage = models.ForeignKey(Stage, verbose_name=_("to"), on_delete=models.PROTECT, related_name="entries")
     from_probability = models.PositiveSmallIntegerField(null=True, blank=True)
     to_probability = models.PositiveSmallIntegerField()
+    # Users are deactivated, not deleted; one who moved deals cannot be deleted (the immutable
+    # rows could not be set to NULL anyway).
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, related_name="+"
     )
     changed_at = models.DateTimeField(_("when"), default=timezone.now)
     days_in_previous_stage = models.DecimalField(_("days in previous stage"), max_digits=9, decimal_places=2)

@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.tracking import TracksHistory
 from crm.choices import BilingualName, ForecastCategory
 
 
@@ -34,7 +35,7 @@ class StageQuerySet(models.QuerySet):
         return self.active().filter(outcome=Stage.Outcome.LOST).order_by("order").get()
 
 
-class Stage(BilingualName):
+class Stage(TracksHistory, BilingualName):
     class Outcome(models.TextChoices):
         OPEN = "open", _("Open")
         WON = "won", _("Won")
@@ -174,7 +175,7 @@ class Stage(BilingualName):
         return True
 
 
-class LossReason(BilingualName):
+class LossReason(TracksHistory, BilingualName):
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -184,7 +185,7 @@ class LossReason(BilingualName):
         ordering = ["order", "pk"]
 
 
-class Competitor(models.Model):
+class Competitor(TracksHistory, models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
     strengths = models.TextField(_("strengths"), blank=True)

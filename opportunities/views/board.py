@@ -36,6 +36,7 @@ CARD_FIELDS = (
     "stage_entered_at",
     "next_follow_up_at",
     "closed_at",
+    "close_date_push_count",
     "customer__id",
     "customer__name",
     "owner__id",

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import UpdateView
 
+from audit.display import describe
+from audit.models import FieldChange
 from customers.models import Customer
 
 from ..forms import (
@@ -30,14 +32,42 @@ from ..models import Opportunity, Stage
 from .common import active_stages, get_opportunity_for, is_htmx
 
 TIMELINE_LIMIT = 50
+# What a stage move sets; its stage-change entry already says it, so the edit entry leaves it out.
+MOVE_FIELDS = {"stage_id", "probability", "loss_reason_id"}
+
+
+# Reassignments and decision-chain changes have entries of their own on the timeline.
+SHOWN_AS_THEIR_OWN = frozenset({"owner_id", "contacts"})
+
+
+def field_history_entries(deal: Opportunity, shown_elsewhere: frozenset = frozenset()) -> list[dict]:
+    """The deal's field changes in words, as timeline entries (one per save).
+
+    Two queries, plus one per related model the changes name (owner, contact, source...). The
+    creation is the first stage change's "Entered" entry, and a move's stage, probability and
+    loss reason are its stage-change entry, so neither is repeated here."""
+    entries = []
+    for entry in describe(deal.field_history()[:TIMELINE_LIMIT]):
+        if entry.action in (FieldChange.Action.CREATED, FieldChange.Action.REASSIGNED):
+            if entry.action == FieldChange.Action.CREATED or "owner_id" in shown_elsewhere:
+                continue
+        if shown_elsewhere:
+            entry.lines = [line for line in entry.lines if line.field not in shown_elsewhere]
+            if not entry.lines:
+                continue
+        if "stage_id" in entry.fields:
+            entry.lines = [line for line in entry.lines if line.field not in MOVE_FIELDS]
+            if not entry.lines:
+                continue
+        entries.append({"when": entry.when, "edit": entry})
+    return entries
 
 
 def timeline_for(deal: Opportunity) -> list[dict]:
     """Everything that happened to a deal, newest first: follow-ups, stage changes, approval
-    steps, objections raised and resolved, files attached, contact changes and reassignments.
-    A fixed number of queries whatever the deal's history."""
+    steps, objections raised and resolved, files attached, contact changes, reassignments and
+    the other field changes. A fixed number of queries whatever the deal's history."""
     from accounts.models import User
-    from audit.models import FieldChange
 
     activities = deal.activities.select_related("created_by")[:TIMELINE_LIMIT]
     changes = deal.stage_changes.select_related("from_stage", "to_stage", "changed_by", "loss_reason")
@@ -72,6 +102,7 @@ def timeline_for(deal: Opportunity) -> list[dict]:
                     "to_name": names.get(int(event.new_value)) if event.new_value else "",
                 }
             )
+    entries += field_history_entries(deal, shown_elsewhere=SHOWN_AS_THEIR_OWN)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 

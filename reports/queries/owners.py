@@ -11,7 +11,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from opportunities.models import Stage, weighted_amount_expr
-from opportunities.models.opportunity import stale_q
+from opportunities.models.opportunity import FICTION_PUSHES, stale_q
 
 from .base import ReportScope
 
@@ -41,6 +41,10 @@ def quality_aggregates(scope: ReportScope) -> dict:
     return {
         "past_due": Count(
             "pk", filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN), expected_close_date__lt=today)
+        ),
+        "pushed": Count(
+            "pk",
+            filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN), close_date_push_count__gte=FICTION_PUSHES),
         ),
         "quick_wins": Count("pk", filter=quick_in_period),
         "quick_win_amount": Sum("amount", filter=quick_in_period),

@@ -1,5 +1,6 @@
 """Data quality (seed 004): skipped stages, deals that idled in the first stage then won at
-once, open deals past their close date, stale deals, and quick wins kept out of the statistics."""
+once, open deals past their close date, open deals whose close date keeps being pushed, stale
+deals, and quick wins kept out of the statistics."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from opportunities.models import Stage
-from opportunities.models.opportunity import stale_q
+from opportunities.models.opportunity import FICTION_PUSHES, stale_q
 
 from .base import OWNER_COLUMNS, ReportScope, medians_by, money, person_name
 from .owners import owner_figures
@@ -76,6 +77,7 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
             "skips": c.get("skips", 0),
             "long_first_stage": c.get("long_first_stage", 0),
             "past_due": row["past_due"],
+            "pushed": row["pushed"],
             "stale": row["stale"],
             "quick_wins": row["quick_wins"],
             "quick_win_amount": money(row["quick_win_amount"]),
@@ -192,6 +194,37 @@ def past_due_rows(scope: ReportScope, limit: int | None = LIST_LIMIT) -> tuple[l
     for row in rows:
         row["stage"] = str(scope.stage(row["stage_id"]))
         row["days_overdue"] = (today - row["expected_close_date"]).days
+    return rows, total
+
+
+def pushed_rows(scope: ReportScope, limit: int | None = LIST_LIMIT) -> tuple[list[dict], int]:
+    """Open deals whose expected close date moved later FICTION_PUSHES times or more ("the close
+    date is fiction"), the most pushed first. Read through the small partial index `opp_pushed_idx`."""
+    qs = (
+        scope.deals()
+        .filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN), close_date_push_count__gte=FICTION_PUSHES)
+        .annotate(total=Window(Count("pk")))
+        .values(
+            "pk", "name", *OWNER_COLUMNS, "stage_id", "amount", "expected_close_date", "close_date_push_count", "total"
+        )
+        .order_by("-close_date_push_count", "expected_close_date", "pk")
+    )
+    if limit is not None:
+        qs = qs[:limit]
+    rows, total = [], 0
+    for r in qs:
+        total = r["total"]
+        rows.append(
+            {
+                "deal_id": r["pk"],
+                "deal": r["name"],
+                "rep": person_name(r["owner__first_name"], r["owner__last_name"], r["owner__username"]),
+                "stage": str(scope.stage(r["stage_id"])),
+                "amount": money(r["amount"]),
+                "expected_close_date": r["expected_close_date"],
+                "pushes": r["close_date_push_count"],
+            }
+        )
     return rows, total
 
 

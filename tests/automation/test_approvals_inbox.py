@@ -22,14 +22,14 @@ def test_the_leaders_day_opens_with_the_requests_waiting_for_them(rep, leader_cl
     inbox = page[page.index('id="approvals"') : page.index('id="due"')]
     for text in (deal.name, "2,000,000", str(deal.stage), str(stages[3]), "Rita", "Board meets Friday"):
         assert text in inbox, text
-    assert reverse("notifications:decide_approval", args=[ApprovalRequest.objects.get().pk]) in inbox
+    assert reverse("opportunities:decide_approval", args=[ApprovalRequest.objects.get().pk]) in inbox
 
 
 def test_the_leader_approves_from_my_day_and_comes_back_to_it(rep, leader_client, stages):
     deal = large_deal(rep, stages)
     request = deal.request_approval(stages[3], by=rep)
     response = leader_client.post(
-        reverse("notifications:decide_approval", args=[request.pk]),
+        reverse("opportunities:decide_approval", args=[request.pk]),
         {"decision": "approve", "comment": "Go", "next": reverse("home")},
     )
     assert response.status_code == 302 and response.url == reverse("home")

@@ -294,7 +294,7 @@ def test_the_bin_runs_a_fixed_number_of_queries(rep, teammate, leader, admin_use
 
 def test_a_binned_deal_gets_no_stale_or_follow_up_reminders(rep):
     from notifications.models import Notification
-    from notifications.reminders import scan_follow_ups_due, scan_stale
+    from opportunities.reminders import scan_follow_ups_due, scan_stale
 
     long_ago = timezone.now() - timedelta(days=200)
     deal = OpportunityFactory(

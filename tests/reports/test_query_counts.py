@@ -22,7 +22,7 @@ CEILINGS = {
     "conversion": 14,
     "winloss": 15,
     "team": 13,
-    "quality": 18,
+    "quality": 19,
 }
 
 

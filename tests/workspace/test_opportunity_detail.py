@@ -49,8 +49,9 @@ def test_the_timeline_merges_follow_ups_and_stage_changes(rep_client, rep, deal,
     deal.save()
     deal.move_to(stages[2], rep)
     timeline = rep_client.get(reverse("opportunities:detail", args=[deal.pk])).context["timeline"]
-    kinds = ["activity" if "activity" in e else "change" for e in timeline]
-    assert sorted(kinds) == ["activity", "change", "change"]
+    kinds = [next(k for k in ("activity", "edit", "change") if k in e) for e in timeline]
+    assert sorted(k for k in kinds if k != "edit") == ["activity", "change", "change"]
+    assert "edit" in kinds  # the field edits (contact, need) in words
     assert timeline[0]["change"].to_stage == stages[2]
 
 
