@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
+from crm.widgets import QuickSelect
 from customers.models import Contact
 from leads.models import LeadSource
 
@@ -94,6 +95,7 @@ class OpportunityForm(VersionedModelForm):
             "need_description": forms.Textarea(attrs={"rows": 3}),
             "review_notes": forms.Textarea(attrs={"rows": 3}),
             "competitors": forms.CheckboxSelectMultiple,
+            "owner": QuickSelect,  # an admin hands deals to any of hundreds of people
         }
 
     def __init__(self, *args, user: User, customer=None, **kwargs) -> None:

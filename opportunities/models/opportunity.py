@@ -53,6 +53,17 @@ def weighted_amount_expr() -> ExpressionWrapper:
     )
 
 
+def weighted_totals(groups) -> dict:
+    """Count, amount and weighted amount from rows grouped by probability (`n`, `amount`)."""
+    count, amount, weighted = 0, Decimal("0"), Decimal("0")
+    for row in groups:
+        group_amount = Decimal(str(row["amount"] or 0))
+        count += row["n"]
+        amount += group_amount
+        weighted += group_amount * (row["probability"] or 0) / Decimal(100)
+    return {"total_count": count, "total_amount": amount, "total_weighted": weighted}
+
+
 def stale_q(now: datetime, stages: list[Stage] | None = None) -> Q:
     """The staleness rule, in SQL: open deals idle (no follow-up, no stage change) past their
     stage's `stale_after_days`, unless the rep has a plan: a next follow-up scheduled after now
@@ -117,11 +128,14 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
     def totals(self) -> dict:
-        """Count, amount and weighted amount of this set, in one SQL aggregate."""
-        return self.aggregate(
-            total_count=models.Count("pk"),
-            total_amount=models.Sum("amount", default=Decimal("0")),
-            total_weighted=models.Sum(weighted_amount_expr(), default=Decimal("0")),
+        """Count, amount and weighted amount of this set, in one SQL aggregate.
+
+        Grouped by probability (a handful of values: the stages'), so the database sums plain
+        amounts from the covering report index and the weighted amount is one multiplication
+        per group here instead of one per deal there; the result is the same to the cent.
+        """
+        return weighted_totals(
+            self.order_by().values("probability").annotate(n=models.Count("pk"), amount=models.Sum("amount"))
         )
 
 
