@@ -4,12 +4,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BoundedModelForm
 from notifications.models import EmailOptOut, Notification
 
 from .models import User
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(BoundedModelForm):
     """Name, address and language, plus which kinds of notification arrive by email."""
 
     language = forms.ChoiceField(

@@ -79,6 +79,15 @@ class User(TracksHistory, AbstractUser):
         blank=True,
     )
     language = models.CharField(_("language"), max_length=10, blank=True, help_text=_("Language for email."))
+    last_pipeline = models.ForeignKey(
+        "opportunities.Pipeline",
+        verbose_name=_("last pipeline viewed"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The board and the funnel open on this pipeline."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -248,7 +248,7 @@ class OpportunityViewSet(
         stage, loss_reason = form.cleaned_data["stage"], form.cleaned_data.get("loss_reason")
         try:
             result = deal.move_or_request_approval(
-                stage, request.user, note=form.cleaned_data.get("note") or "", loss_reason=loss_reason
+                stage, request.user, note=form.cleaned_data.get("note") or "", loss_reason=loss_reason, review=True
             )
         except StageMoveRefused as refusal:
             return Response(

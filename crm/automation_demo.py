@@ -79,7 +79,7 @@ def _age(deal: Opportunity, *, idle_since) -> None:
 @transaction.atomic
 def _shape(stdout) -> None:
     now = timezone.now()
-    stages = {s.order: s for s in Stage.objects.all()}
+    stages = {s.order: s for s in Stage.objects.in_pipeline(None)}
     teams = list(Team.objects.filter(is_active=True).order_by("pk"))
     _routing(teams)
     rep = User.objects.filter(username="rep1").first() or User.objects.filter(team__isnull=False).first()

@@ -22,19 +22,22 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from crm.choices import BuyingStage, Region, Urgency, ValueTier
-from customers.models import Contact, Customer
+from customers.models import Contact, Customer, company_name_key, phone_key
 from leads.models import Lead, LeadSource
 from opportunities.models import (
     Activity,
     Competitor,
+    EvaluationWeights,
     LossReason,
     Objection,
     Opportunity,
+    Pipeline,
     Quota,
     Stage,
     StageChange,
     StageFact,
 )
+from opportunities.models.evaluation import FACTOR_CODES, rating_field
 
 DEMO_PASSWORD = "demo12345"
 BATCH = 5000
@@ -151,6 +154,8 @@ class Org:
     reps: list[User]
     teams: list[Team]
     stages: dict[int, Stage] = field(default_factory=dict)
+    # The stages of each pipeline (the default one first), for deals spread over them.
+    pipelines: list[dict[int, Stage]] = field(default_factory=list)
 
 
 def _user(username: str, first: str, last: str, password: str, **extra) -> User:
@@ -210,7 +215,55 @@ def create_org(extra_reps: int = 0) -> Org:
             reps.append(_user(f"rep{number}", str(number), "销售", password, team=team))
             number += 1
             extra_reps -= 1
-    return Org(admin=admin, leaders=leaders, reps=reps, teams=teams, stages={s.order: s for s in Stage.objects.all()})
+    stages = {s.order: s for s in Stage.objects.in_pipeline(None)}
+    return Org(admin=admin, leaders=leaders, reps=reps, teams=teams, stages=stages, pipelines=[stages])
+
+
+# Two more sales processes (seed 004: short renewals apart from long projects).
+PIPELINES = [
+    (
+        ("续约", "Renewal", {"is_renewal_default": True}),
+        [
+            ("续约沟通", "Renewal talks", 50, "open"),
+            ("续约报价", "Renewal quote", 80, "open"),
+            ("续约成功", "Renewed", 100, "won"),
+            ("未续约", "Not renewed", 0, "lost"),
+        ],
+    ),
+    (
+        ("项目", "Project", {"qualification_framework": "meddic"}),
+        [
+            ("立项", "Project approved", 10, "open"),
+            ("需求调研", "Requirements study", 25, "open"),
+            ("方案与投标", "Solution and bid", 50, "open"),
+            ("商务谈判", "Negotiation", 75, "open"),
+            ("项目赢单", "Project won", 100, "won"),
+            ("项目输单", "Project lost", 0, "lost"),
+        ],
+    ),
+]
+
+
+def create_pipelines(org: Org) -> None:
+    """The renewal and project pipelines with their stages, added to `org.pipelines`."""
+    for order, ((name, name_en, extra), stages) in enumerate(PIPELINES, start=2):
+        pipeline, _ = Pipeline.objects.update_or_create(
+            name=name, defaults={"name_en": name_en, "order": order, **extra}
+        )
+        for i, (stage_name, stage_en, probability, outcome) in enumerate(stages, start=1):
+            Stage.objects.update_or_create(
+                pipeline=pipeline,
+                order=i,
+                defaults={
+                    "name": stage_name,
+                    "name_en": stage_en,
+                    "probability": probability,
+                    "outcome": outcome,
+                    "requires_loss_reason": outcome == "lost",
+                    "requires_close_date": outcome == "won",
+                },
+            )
+        org.pipelines.append({s.order: s for s in pipeline.stages.all()})
 
 
 def _person(rng: random.Random) -> str:
@@ -224,23 +277,28 @@ def _amount(rng: random.Random) -> Decimal:
 
 def _plan(rng: random.Random, created: datetime, now: datetime, stages: dict[int, Stage]):
     """A believable path through the stages: [(stage, entered_at)], mostly forward, a few skips."""
+    open_orders = sorted(o for o, s in stages.items() if s.is_open)
+    won = next(o for o, s in stages.items() if s.outcome == Stage.Outcome.WON)
+    lost = next(o for o, s in stages.items() if s.outcome == Stage.Outcome.LOST)
+    # 57 % still open (25/20/12 % over three stages, evenly over others), 23 % won, 20 % lost.
+    shares = [0.25, 0.20, 0.12] if len(open_orders) == 3 else [0.57 / len(open_orders)] * len(open_orders)
     roll = rng.random()
-    if roll < 0.25:
-        final = 1
-    elif roll < 0.45:
-        final = 2
-    elif roll < 0.57:
-        final = 3
-    elif roll < 0.80:
-        final = 4
+    final, bound = None, 0.0
+    for order, share in zip(open_orders, shares, strict=True):
+        bound += share
+        if roll < bound:
+            final = order
+            break
+    if final is None:
+        final = won if roll < 0.80 else lost
+    if final == lost:
+        path = open_orders[: rng.randint(1, len(open_orders))] + [lost]
+    elif final == won and rng.random() < 0.06:
+        path = [open_orders[0], won]  # straight from the first stage to won: the data-quality report flags it
+    elif final == won:
+        path = open_orders + [won]
     else:
-        final = 5
-    if final == 5:
-        path = list(range(1, rng.randint(1, 3) + 1)) + [5]
-    elif final == 4 and rng.random() < 0.06:
-        path = [1, 4]  # straight from 20 % to won: the data-quality report flags it
-    else:
-        path = list(range(1, final + 1))
+        path = open_orders[: open_orders.index(final) + 1]
     span = max((now - created).total_seconds(), 3600)
     times, t = [], created
     for i, order in enumerate(path):
@@ -257,6 +315,9 @@ class _Builder:
 
     def __init__(self, org: Org, rng: random.Random, now: datetime, rich: bool):
         self.org, self.rng, self.now, self.rich = org, rng, now, rich
+        # Which pipeline each deal goes to, drawn apart so the default pipeline's deals stay as before.
+        self.pipeline_rng = random.Random(11)
+        self.evaluation_rng = random.Random(13)
         self.sources = list(LeadSource.objects.filter(is_active=True))
         self.loss_reasons = list(LossReason.objects.filter(is_active=True))
         self.competitors = [Competitor.objects.get_or_create(name=n)[0] for n in COMPETITORS]
@@ -280,6 +341,8 @@ class _Builder:
                     phone=f"0{rng.randint(10, 99)}-{rng.randint(10000000, 99999999)}",
                 )
             )
+        for row in rows:  # bulk_create skips Customer.save, which keeps the duplicate keys
+            row.name_key, row.phone_key = company_name_key(row.name), phone_key(row.phone)
         self.customers = Customer.objects.bulk_create(rows, batch_size=BATCH)
         contacts = []
         for c in self.customers:
@@ -307,9 +370,10 @@ class _Builder:
         return made
 
     def _deal_batch(self, count: int, follow_ups: int | None) -> list[Opportunity]:
-        rng, now, stages = self.rng, self.now, self.org.stages
+        rng, now = self.rng, self.now
         deals, plans = [], []
         for _ in range(count):
+            stages = self._pipeline_stages()
             owner = rng.choice(self.org.reps)
             customer = rng.choice(self.customers)
             contact = self.contacts[customer.pk][0]
@@ -361,6 +425,7 @@ class _Builder:
                 )
             )
             plans.append((plan, times))
+            self._evaluate(deals[-1], stage)
         deals = Opportunity.objects.bulk_create(deals)
         changes, activities, objections = [], [], []
         Through = Opportunity.contacts.through
@@ -433,6 +498,23 @@ class _Builder:
         Through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
         CompetitorLink.objects.bulk_create(competitor_links, batch_size=BATCH, ignore_conflicts=True)
         return deals
+
+    def _evaluate(self, deal: Opportunity, stage: Stage) -> None:
+        """Six deals in ten rated (seed 002), won ones a little higher, so the band table says something."""
+        rng = self.evaluation_rng
+        if rng.random() >= 0.6:
+            return
+        lift = 1 if stage.outcome == Stage.Outcome.WON else -1 if stage.outcome == Stage.Outcome.LOST else 0
+        for code in FACTOR_CODES:
+            setattr(deal, rating_field(code), max(1, min(5, rng.randint(2, 4) + lift * rng.randint(0, 1))))
+
+    def _pipeline_stages(self) -> dict[int, Stage]:
+        """70 % of the deals in the default pipeline, 15 % each in the others."""
+        others = self.org.pipelines[1:]
+        roll = self.pipeline_rng.random()
+        if not others or roll < 0.70:
+            return self.org.stages
+        return others[min(int((roll - 0.70) / 0.30 * len(others)), len(others) - 1)]
 
     def make_leads(self, count: int, converted_from: list[Opportunity]) -> None:
         rng, now = self.rng, self.now
@@ -521,6 +603,40 @@ class _Builder:
                 created_at=at,
             )
 
+    def make_pool(self, count: int) -> None:
+        """A pool rule per team (30 days, warn 3 days before, cap 50) and `count` customers
+        waiting in the pools, spread over the teams, some returned, some recalled."""
+        from customers.models import PoolEvent, PoolRule
+
+        rng = random.Random(17)
+        for team in self.org.teams:
+            PoolRule.objects.get_or_create(team=team)
+        heads = ["远景", "恒信", "佳和", "天成", "宏图", "新锐", "同创", "嘉禾", "金桥", "瑞丰", "博远", "汇通"]
+        events = []
+        for i in range(count):
+            team = self.org.teams[i % len(self.org.teams)]
+            former = next((r for r in self.org.reps if r.team_id == team.pk), None)
+            pooled = self.now - timedelta(days=rng.randint(1, 60))
+            customer = Customer.objects.create(
+                name=f"{heads[i % len(heads)]}{rng.choice(['科技', '贸易', '制造', '咨询'])}公司"
+                + (f"({i})" if i >= len(heads) else ""),
+                customer_type=rng.choice(["enterprise", "enterprise", "individual"]),
+                industry=rng.choice(["it", "manufacturing", "retail", "logistics"]),
+                region=rng.choice(Region.values),
+                owner=None,
+                team=team,
+                pooled_at=pooled,
+            )
+            Contact.objects.create(customer=customer, name=_person(rng), title=rng.choice(TITLES))
+            if former is not None:
+                kind = PoolEvent.Kind.RECALL if i % 2 else PoolEvent.Kind.RETURN
+                events.append(
+                    PoolEvent(
+                        customer=customer, kind=kind, user=former, by=None if i % 2 else former, team=team, at=pooled
+                    )
+                )
+        PoolEvent.objects.bulk_create(events)
+
     def make_quotas(self) -> None:
         today = timezone.localdate(self.now)
         quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
@@ -545,6 +661,7 @@ def seed(stdout, *, scale: int | None = None) -> Org:
     deals_wanted = 220 if rich else scale
     extra_reps = 0 if rich else max(0, deals_wanted // 500 - 6)
     org = create_org(extra_reps=extra_reps)
+    create_pipelines(org)
     builder = _Builder(org, rng, now, rich)
     builder.make_customers(72 if rich else max(72, deals_wanted // 5))
     stdout.write(f"  {len(builder.customers):,} customers")
@@ -554,6 +671,8 @@ def seed(stdout, *, scale: int | None = None) -> Org:
         builder.make_quick_wins(10)
     builder.make_leads(300 if rich else deals_wanted // 2, deals)
     builder.make_quotas()
+    builder.make_pool(12 if rich else max(12, deals_wanted // 100))
+    EvaluationWeights.current().rescore_all()
     stdout.write(f"  {Lead.objects.count():,} leads, {Activity.objects.count():,} follow-ups, quotas for two quarters")
     edits = make_forecast_history(org, rng, now, deals)
     weeks = make_snapshots(SNAPSHOT_WEEKS)

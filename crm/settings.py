@@ -65,9 +65,12 @@ INSTALLED_APPS = [
     "opportunities",
     "reports",
     "notifications",
+    "webhooks",
     "api",
     "attachments",
     "recyclebin",
+    "workspace",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +120,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # each one for a minute (checked before reuse, so a restarted server costs one error-free retry).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# Large CSV exports stream through a server-side cursor on PostgreSQL. Behind PgBouncer in
+# transaction pooling mode such cursors do not survive; set this to true there (the export then
+# reads its rows through an ordinary cursor: still plain values, never model instances).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pages run many short aggregates; JIT compilation costs more than it saves on them.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
@@ -413,3 +420,27 @@ CRM_CSP_POLICY = {
 CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=DEBUG)
 SECURE_CSP = {} if CSP_REPORT_ONLY else CRM_CSP_POLICY
 SECURE_CSP_REPORT_ONLY = CRM_CSP_POLICY if CSP_REPORT_ONLY else {}
+
+# Outgoing webhooks: seconds per HTTP call, retries after the first attempt (exponential backoff
+# from WEBHOOK_RETRY_BASE_SECONDS: 30 s, 60 s, 120 s ...), and how long a worker's claim on a
+# delivery holds before another worker may take it over (must exceed WEBHOOK_TIMEOUT).
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=6)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_CLAIM_TIMEOUT = env.int("WEBHOOK_CLAIM_TIMEOUT", default=120)
+if WEBHOOK_CLAIM_TIMEOUT <= WEBHOOK_TIMEOUT:
+    raise ImproperlyConfigured("WEBHOOK_CLAIM_TIMEOUT must be longer than WEBHOOK_TIMEOUT.")
+
+# Group-robot channels (WeCom, DingTalk, Feishu): seconds per call, and the pauses (seconds)
+# between the attempts of one digest before it is marked failed.
+CHAT_BOT_TIMEOUT = env.int("CHAT_BOT_TIMEOUT", default=10)
+CHAT_BOT_RETRY_DELAYS = env.list("CHAT_BOT_RETRY_DELAYS", cast=int, default=[5, 30, 120])
+# At most this many reminders are listed in one digest; the rest are counted ("and 12 more").
+CHAT_BOT_DIGEST_ITEMS = env.int("CHAT_BOT_DIGEST_ITEMS", default=30)
+
+# Import from CSV / Excel: the largest file (bytes) and the most data rows one upload may carry.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_FILE_SIZE = env.int("IMPORT_MAX_FILE_SIZE", default=20 * 1024 * 1024)
+# Bad rows listed on the preview (all are counted; a file with any bad row imports nothing).
+IMPORT_MAX_ERRORS_SHOWN = env.int("IMPORT_MAX_ERRORS_SHOWN", default=500)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, IMPORT_MAX_FILE_SIZE + 1_048_576)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(switch_language), name="set_language"),
     # Browsers ask for /favicon.ico on every page whatever the <link> says.
     path("favicon.ico", views.favicon),
+    path("", include("workspace.urls")),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("customers/", include("customers.urls")),
@@ -36,5 +37,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("files/", include("attachments.urls")),
     path("recycle-bin/", include("recyclebin.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 from notifications.models import Notification
-from opportunities.models import ApprovalRequest, Opportunity, Stage
+from opportunities.models import ApprovalRequest, Opportunity, Pipeline, Stage
 from opportunities.models.opportunity import stale_q
 
 LIST_LIMIT = 10
@@ -45,7 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if mine:
         deals = deals.filter(owner=user)
         leads = leads.filter(owner=user)
-    stages = list(Stage.objects.open())
+    pipelines = list(Pipeline.objects.active())
+    pipeline = next((p for p in pipelines if str(p.pk) == request.GET.get("pipeline")), None)
+    stages = list(Stage.objects.open().filter(pipeline=pipeline) if pipeline else Stage.objects.open())
     open_deals = deals.filter(stage_id__in=[s.pk for s in stages])
     due_by = end_of_today(now)
 
@@ -87,6 +89,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "notifications": Notification.objects.visible_to(user).unread()[:LIST_LIMIT],
         "show_owner": sees_team and not mine,
         "approvals": approvals_inbox(user) if sees_team else None,
+        "pipelines": pipelines,
+        "chosen_pipeline": pipeline,
+        "extra_query": "scope=mine" if sees_team and mine else "",
     }
     return render(request, "home.html", context)
 

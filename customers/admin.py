@@ -3,7 +3,7 @@ from django.contrib import admin
 from audit.admin import FieldHistoryAdmin
 from crm.softdelete import MoveToBinAdmin
 
-from .models import Contact, Customer
+from .models import Contact, Customer, PoolEvent, PoolRule
 
 
 class ContactInline(admin.TabularInline):
@@ -14,12 +14,35 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(MoveToBinAdmin, FieldHistoryAdmin):
-    list_display = ("name", "customer_type", "industry", "region", "value_tier", "owner", "created_at")
-    list_filter = ("customer_type", "industry", "region", "value_tier")
+    list_display = ("name", "customer_type", "industry", "region", "value_tier", "owner", "team", "created_at")
+    list_filter = ("customer_type", "industry", "region", "value_tier", "team")
     search_fields = ("name", "phone")
     autocomplete_fields = ("owner",)
     inlines = [ContactInline]
-    list_select_related = ("owner",)
+    list_select_related = ("owner", "team")
+
+
+@admin.register(PoolRule)
+class PoolRuleAdmin(admin.ModelAdmin):
+    list_display = ("team", "is_active", "recall_after_days", "warn_days_before", "claim_cap")
+    list_editable = ("is_active", "recall_after_days", "warn_days_before", "claim_cap")
+
+
+@admin.register(PoolEvent)
+class PoolEventAdmin(admin.ModelAdmin):
+    """The record of every claim, return, recall and warning: read-only."""
+
+    list_display = ("at", "kind", "customer", "user", "by", "team")
+    list_filter = ("kind", "team")
+    search_fields = ("customer__name", "user__username")
+    list_select_related = ("customer", "user", "by", "team")
+    readonly_fields = ("at", "kind", "customer", "user", "by", "team", "due_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Contact)

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import CustomerType, Industry, Region, ValueTier
+from crm.forms import BoundedForm
 
 from .models import Customer
 
@@ -21,6 +22,7 @@ class CustomerFilter(filters.FilterSet):
     class Meta:
         model = Customer
         fields: list[str] = []
+        form = BoundedForm
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

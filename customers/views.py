@@ -1,25 +1,32 @@
-"""Customer pages: the list and the customer with contacts, deals, lifetime won value, history."""
+"""Customer pages: the list, the customer with contacts, deals, lifetime won value, history;
+creating (with the duplicate warning) and editing customers and their contacts; the duplicate
+finder and the merge."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 
 from audit.display import describe
 from audit.models import FieldChange
 from crm.softdelete import move_to_bin_response
+from opportunities.forms import EditConflict
 from opportunities.models import Activity, Opportunity, Stage
 
 from .filters import CustomerFilter
-from .models import Contact, Customer
+from .forms import ContactForm, CustomerForm, MergeForm
+from .models import Contact, Customer, PoolRule
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -30,7 +37,7 @@ DEALS_LIMIT = 50
 
 def get_customer_for(user: User, pk: int) -> Customer:
     """The customer with this id if `user` may see it, else 404."""
-    return get_object_or_404(Customer.objects.visible_to(user).select_related("owner"), pk=pk)
+    return get_object_or_404(Customer.objects.visible_to(user).select_related("owner__team"), pk=pk)
 
 
 class CustomerListView(FilterView):
@@ -109,6 +116,14 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "won_value": won_value,
             "history": history,
+            "can_merge": Customer.can_merge(request.user),
+            "pool_events": customer.pool_events.select_related("user", "by")[:HISTORY_LIMIT],
+            "may_release": customer.owner_id is not None
+            and (
+                customer.owner_id == request.user.pk
+                or request.user.is_admin
+                or (customer.owner.team_id and customer.owner.team.leader_id == request.user.pk)
+            ),
         },
     )
 
@@ -123,3 +138,195 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 def delete_contact(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.visible_to(request.user).select_related("customer"), pk=pk)
     return move_to_bin_response(request, contact, f"{contact.customer.get_absolute_url()}#contacts")
+
+
+DUPLICATES_SHOWN = 10
+DUPLICATE_GROUPS = 50
+
+
+@require_http_methods(["GET", "POST"])
+def customer_new(request: HttpRequest) -> HttpResponse:
+    """A new customer. When it looks like one the user can already see (same name once legal
+    suffixes are ignored, same phone or email), the form comes back with those customers linked
+    and saves only when the user confirms it is a different company."""
+    form = CustomerForm(request.POST or None, user=request.user)
+    duplicates: list[Customer] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicates = list(
+            Customer.objects.visible_to(request.user)
+            .likely_duplicates_of(name=data["name"], phone=data["phone"], email=data["email"])
+            .select_related("owner")
+            .order_by("name", "pk")[:DUPLICATES_SHOWN]
+        )
+        if not duplicates or request.POST.get("confirm_duplicate") == "1":
+            customer = form.save()
+            messages.success(request, _("Customer created."))
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "duplicates": duplicates})
+
+
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_customer_for(request.user, pk)
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save()
+        except EditConflict:
+            form.add_conflict_error()
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_customer_for(request.user, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save(commit=False)
+        contact.customer = customer
+        contact.save()
+        messages.success(request, _("Contact added."))
+        return redirect(f"{customer.get_absolute_url()}#contacts")
+    return render(request, "customers/contact_form.html", {"form": form, "customer": customer})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    customer = get_customer_for(request.user, pk)
+    contact = get_object_or_404(Contact.objects.filter(customer=customer), pk=contact_pk)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save()
+        except EditConflict:
+            form.add_conflict_error()
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect(f"{customer.get_absolute_url()}#contacts")
+    return render(request, "customers/contact_form.html", {"form": form, "customer": customer, "contact": contact})
+
+
+def duplicate_groups(user: User) -> list[dict]:
+    """Visible customers that look like one company, grouped by normalised name, then by phone.
+    Four queries whatever the number of customers (two per key: the groups, their members)."""
+    visible = Customer.objects.visible_to(user)
+    groups: list[dict] = []
+    seen: set[frozenset] = set()
+    for key, label in (("name_key", _("Same name")), ("phone_key", _("Same phone"))):
+        values = list(
+            visible.exclude(**{key: ""})
+            .values(key)
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .order_by("-n", key)
+            .values_list(key, flat=True)[:DUPLICATE_GROUPS]
+        )
+        if not values:
+            continue
+        members: dict[str, list[Customer]] = {}
+        for customer in visible.filter(**{f"{key}__in": values}).select_related("owner").order_by("pk"):
+            members.setdefault(getattr(customer, key), []).append(customer)
+        for value in values:
+            group = members.get(value, [])
+            ids = frozenset(c.pk for c in group)
+            if len(group) > 1 and ids not in seen:
+                seen.add(ids)
+                groups.append({"reason": label, "customers": group})
+    return groups
+
+
+def duplicates(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "customers/duplicates.html",
+        {"groups": duplicate_groups(request.user), "can_merge": Customer.can_merge(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """A leader or admin folds a duplicate into this customer (`Customer.merge`)."""
+    survivor = get_customer_for(request.user, pk)
+    if not Customer.can_merge(request.user):
+        raise PermissionDenied
+    initial = {"duplicate": request.GET.get("duplicate")} if request.method == "GET" else None
+    form = MergeForm(request.POST or None, initial=initial, survivor=survivor, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        duplicate = form.cleaned_data["duplicate"]
+        try:
+            moved = survivor.merge(duplicate, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("“%(other)s” merged into “%(customer)s”: %(deals)s deals, %(contacts)s contacts moved.")
+                % {
+                    "other": duplicate.name,
+                    "customer": survivor.name,
+                    "deals": moved.get("opportunity", 0),
+                    "contacts": moved.get("contact", 0),
+                },
+            )
+            return redirect(survivor)
+    likely = (
+        Customer.objects.visible_to(request.user)
+        .likely_duplicates_of(name=survivor.name, phone=survivor.phone, email=survivor.email)
+        .exclude(pk=survivor.pk)
+        .select_related("owner")[:DUPLICATES_SHOWN]
+    )
+    return render(request, "customers/merge.html", {"customer": survivor, "form": form, "likely": likely})
+
+
+class PoolView(FilterView):
+    """The pool (公海): the customers of the user's team (a leader's teams, all for an admin)
+    that have no owner, oldest in the pool first, with the user's claims against the cap."""
+
+    template_name = "customers/pool.html"
+    paginate_by = 25
+    context_object_name = "customers"
+
+    def get_queryset(self):
+        return Customer.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        base = (
+            Customer.objects.in_pool_of(request.user)
+            .select_related("team")
+            .order_by(F("pooled_at").asc(nulls_first=True), "pk")
+        )
+        self.filterset = CustomerFilter(request.GET, queryset=base)
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        self.object_list = self.filterset.qs if valid else base.none()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        context["held"] = Customer.objects.filter(owner=request.user, claimed_at__isnull=False).count()
+        context["cap"] = PoolRule.cap_for(request.user.team)
+        return self.render_to_response(context)
+
+
+@require_POST
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.in_pool_of(request.user), pk=pk)
+    try:
+        customer.claim(request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect("customers:pool")
+    messages.success(request, _("“%(customer)s” is now yours.") % {"customer": customer})
+    return redirect(customer)
+
+
+@require_POST
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_customer_for(request.user, pk)
+    try:
+        customer.release(request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect(customer)
+    messages.success(request, _("“%(customer)s” is back in the pool.") % {"customer": customer})
+    return redirect("customers:pool")

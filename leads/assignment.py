@@ -96,4 +96,7 @@ def assign_lead(lead: Lead) -> User | None:
                     lead_id=lead.pk,
                 )
             notify(draft)
+            from webhooks.dispatch import emit
+
+            emit("lead.assigned", lead.webhook_data)
     return rep

@@ -27,7 +27,7 @@ class AssignmentRuleAdmin(FieldHistoryAdmin):
 
 @admin.register(LeadAutomationSettings)
 class LeadAutomationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "ready_threshold", "default_team")
+    list_display = ("__str__", "ready_threshold", "default_team", "quick_win_limit")
 
     def has_add_permission(self, request) -> bool:
         return not LeadAutomationSettings.objects.exists()

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -123,6 +124,19 @@ class LeadAutomationSettings(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Receives the leads no assignment rule matches."),
+    )
+    quick_win_limit = models.DecimalField(
+        _("largest quick win"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("50000"),
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "A lead converts straight to a won deal only up to this amount; larger deals go through the "
+            "stages. Empty: no limit."
+        ),
     )
 
     class Meta:

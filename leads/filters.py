@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, visible_users
+from crm.forms import BoundedForm
 from crm.widgets import quick_selects
 
 from .models import Lead, LeadSource
@@ -57,6 +58,7 @@ class LeadFilter(filters.FilterSet):
     class Meta:
         model = Lead
         fields: list[str] = []
+        form = BoundedForm
 
     # The order the list has when none is chosen; put in the form so the box shows what is applied.
     default_sort = "-created"

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.validators import RegexValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -26,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.choices import CustomerType, Industry, Region
+from crm.forms import BoundedForm
 from crm.network import client_address
 
 from .automation_models import LeadEvent
@@ -36,7 +38,7 @@ HONEYPOT = "website"
 WEBSITE_SOURCE = "website"
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(BoundedForm):
     name = forms.CharField(label=_("Your name"), max_length=100)
     company = forms.CharField(label=_("Company"), max_length=200)
     title = forms.CharField(label=_("Job title"), max_length=100, required=False)
@@ -106,29 +108,33 @@ def create_web_lead(data: dict) -> Lead:
     """
     source = LeadSource.objects.get(code=WEBSITE_SOURCE)
     message = data.get("message") or ""
+    email = (data.get("email") or "").strip().lower()
+    open_leads = Lead.objects.exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED])
     with transaction.atomic():
         lead = None
-        if data.get("email"):
-            lead = (
-                Lead.objects.filter(email__iexact=data["email"])
-                .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED])
-                .order_by("-created_at")
-                .first()
-            )
+        if email:
+            lead = open_leads.filter(Q(email__iexact=email) | Q(intake_email=email)).order_by("-created_at").first()
         if lead is None:
-            lead = Lead.objects.create(
-                name=data["name"],
-                company=data["company"],
-                title=data.get("title") or "",
-                email=data.get("email") or "",
-                phone=data.get("phone") or "",
-                customer_type=data.get("customer_type") or CustomerType.ENTERPRISE,
-                industry=data.get("industry") or "",
-                region=data.get("region") or "",
-                company_size=data.get("company_size"),
-                notes=message,
-                source=source,
-            )
+            try:
+                with transaction.atomic():
+                    lead = Lead.objects.create(
+                        name=data["name"],
+                        company=data["company"],
+                        title=data.get("title") or "",
+                        email=data.get("email") or "",
+                        intake_email=email or None,
+                        phone=data.get("phone") or "",
+                        customer_type=data.get("customer_type") or CustomerType.ENTERPRISE,
+                        industry=data.get("industry") or "",
+                        region=data.get("region") or "",
+                        company_size=data.get("company_size"),
+                        notes=message,
+                        source=source,
+                    )
+            except IntegrityError:
+                # A submission for the same address created the lead a moment ago (the unique
+                # index made this insert wait for it): add to that one.
+                lead = open_leads.get(intake_email=email)
         record_event(lead, LeadEvent.Kind.FORM_SUBMISSION, detail=message)
     return lead
 

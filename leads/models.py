@@ -22,10 +22,12 @@ from audit.tracking import TracksHistory, acting_as
 from crm.choices import BilingualName, CustomerType, Industry, Region
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable
+from customers.models import Contact
+from opportunities.models.qualification import MeddicQualification
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from opportunities.models import Opportunity
+    from opportunities.models import Opportunity, Pipeline
 
 
 class LeadSource(TracksHistory, BilingualName):
@@ -63,7 +65,7 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(q | Q(owner__isnull=True, team_id__in=led))
 
 
-class Lead(TracksHistory, SoftDeletable):
+class Lead(TracksHistory, MeddicQualification, SoftDeletable):
     # The score and the moment it crossed the threshold are recomputed by the scoring job from
     # the rules and the events (which are their own record); follow-up times are bookkeeping.
     history_exclude = ("created_at", "last_activity_at", "score", "ready_for_sales_at")
@@ -95,6 +97,10 @@ class Lead(TracksHistory, SoftDeletable):
     region = models.CharField(_("region"), max_length=20, choices=Region.choices, blank=True)
     company_size = models.PositiveIntegerField(_("company size (employees)"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The normalised address of a lead the website form created: the web-to-lead rule "the same
+    # email adds to the open lead" is a unique index over open leads, so it holds however many
+    # submissions arrive at once.
+    intake_email = models.CharField(_("email (website form)"), max_length=254, null=True, blank=True, editable=False)
 
     # Routing
     source = models.ForeignKey(LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads")
@@ -113,6 +119,16 @@ class Lead(TracksHistory, SoftDeletable):
     score = models.IntegerField(_("score"), default=0)
     ready_for_sales_at = models.DateTimeField(_("ready for sales"), null=True, blank=True)
     disqualify_reason = models.TextField(_("disqualification reason"), blank=True)
+
+    pipeline = models.ForeignKey(
+        "opportunities.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        help_text=_("The pipeline the deal opens in when the lead converts (empty: the default pipeline)."),
+    )
 
     # BANT
     budget_amount = models.DecimalField(
@@ -143,6 +159,9 @@ class Lead(TracksHistory, SoftDeletable):
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
 
     objects = LiveManager.from_queryset(LeadQuerySet)()
     all_objects = models.Manager.from_queryset(LeadQuerySet)()
@@ -159,18 +178,52 @@ class Lead(TracksHistory, SoftDeletable):
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="lead_binned_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="lead_external_id_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0), name="lead_budget_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["intake_email"],
+                condition=Q(status__in=["new", "working", "qualified"]),
+                name="one_open_website_lead_per_email",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} · {self.company}"
 
+    def save(self, *args, **kwargs) -> None:
+        # The status follows the BANT rule (`status_from_bant`) on every save.
+        status = self.status_from_bant()
+        if status != self.status:
+            self.status = status
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "status"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("leads:detail", args=[self.pk])
+
+    def webhook_data(self) -> dict:
+        """What an outgoing webhook tells about this lead."""
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "company": self.company,
+            "email": self.email,
+            "phone": self.phone,
+            "score": self.score,
+            "status": self.status,
+            "owner": {"id": self.owner_id, "username": self.owner.username} if self.owner_id else None,
+            "team": {"id": self.team_id, "name": self.team.name} if self.team_id else None,
+            "external_id": self.external_id,
+            "url": f"{settings.CRM_BASE_URL.rstrip('/')}{self.get_absolute_url()}",
+        }
 
     # --- BANT -------------------------------------------------------------------------
 
@@ -198,15 +251,44 @@ class Lead(TracksHistory, SoftDeletable):
         }
         return [str(reasons[code]) for code, _label, ok in self.bant_status() if not ok]
 
+    def qualification_missing(self, pipeline: Pipeline | None = None) -> list[str]:
+        """What the lead still lacks under the framework of the pipeline it converts into
+        (`pipeline`, else its own or the default): BANT's four criteria or MEDDIC's six."""
+        pipeline = pipeline or self.target_pipeline()
+        if pipeline.uses_meddic:
+            return self.meddic_missing()
+        return self.bant_missing()
+
+    def qualification_status(self, pipeline: Pipeline | None = None) -> list[tuple[str, str, bool]]:
+        pipeline = pipeline or self.target_pipeline()
+        return self.meddic_status() if pipeline.uses_meddic else self.bant_status()
+
     @property
     def is_qualified(self) -> bool:
-        return not self.bant_missing()
+        return not self.qualification_missing()
 
     @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.CONVERTED, self.Status.DISQUALIFIED)
 
+    def status_from_bant(self) -> str:
+        """An open lead whose four BANT criteria are met is qualified (SPEC: leads); one that
+        loses a criterion goes back to being worked. Converted and disqualified leads keep theirs."""
+        if not self.is_open:
+            return self.status
+        if self.is_qualified:
+            return self.Status.QUALIFIED
+        return self.Status.WORKING if self.status == self.Status.QUALIFIED else self.status
+
     # --- Conversion --------------------------------------------------------------------
+
+    def target_pipeline(self) -> Pipeline:
+        """The pipeline the deal will open in: the lead's, when active, else the default pipeline."""
+        from opportunities.models import Pipeline
+
+        if self.pipeline_id and self.pipeline.is_active:
+            return self.pipeline
+        return Pipeline.objects.default()
 
     def _lock_open(self) -> Lead:
         lead = Lead.objects.select_for_update().get(pk=self.pk)
@@ -214,8 +296,12 @@ class Lead(TracksHistory, SoftDeletable):
             raise ValidationError(_("This lead is already converted or disqualified."))
         return lead
 
-    def _customer_and_contact(self, by: User):
-        from customers.models import Contact, Customer
+    def _customer_and_contacts(self, by: User):
+        """The customer (reused by `Customer.find_or_create`) and every contact the lead names:
+        the lead's own contact, its decision-chain contacts with their buying roles, and the
+        decision maker named in the BANT "authority" box when no listed contact holds that role.
+        Contacts already at the customer (same email, else same name) are reused."""
+        from customers.models import Customer
 
         owner = self.owner or by
         customer, _created = Customer.find_or_create(
@@ -225,23 +311,51 @@ class Lead(TracksHistory, SoftDeletable):
             industry=self.industry,
             region=self.region,
         )
-        contact = None
-        if self.email:
-            contact = customer.contacts.filter(email__iexact=self.email).first()
-        if contact is None:
-            contact = customer.contacts.filter(name=self.name).first()
-        if contact is None:
-            contact = Contact.objects.create(
-                customer=customer,
-                name=self.name,
-                title=self.title,
-                phone=self.phone,
-                email=self.email,
-                buying_role=Contact.BuyingRole.DECISION_MAKER
-                if self.is_decision_maker
-                else Contact.BuyingRole.INFLUENCER,
+        role = Contact.BuyingRole
+        named = [
+            {
+                "name": self.name,
+                "title": self.title,
+                "phone": self.phone,
+                "email": self.email,
+                "buying_role": role.DECISION_MAKER if self.is_decision_maker else role.INFLUENCER,
+                "attitude": Contact.Attitude.NEUTRAL,
+            }
+        ]
+        named += [
+            {f: getattr(c, f) for f in ("name", "title", "phone", "email", "buying_role", "attitude")}
+            for c in self.decision_chain.all()
+        ]
+        if not self.is_decision_maker and self.decision_maker.strip():
+            if not any(n["buying_role"] == role.DECISION_MAKER for n in named):
+                name, title = split_name_and_title(self.decision_maker)
+                named.append(
+                    {
+                        "name": name,
+                        "title": title,
+                        "phone": "",
+                        "email": "",
+                        "buying_role": role.DECISION_MAKER,
+                        "attitude": Contact.Attitude.NEUTRAL,
+                    }
+                )
+        existing = list(customer.contacts.all())
+        contacts: list = []
+        for fields in named:
+            contact = next(
+                (c for c in existing if fields["email"] and c.email.lower() == fields["email"].lower()), None
             )
-        return customer, contact
+            contact = contact or next((c for c in existing if c.name == fields["name"]), None)
+            if contact is None:
+                contact = Contact.objects.create(customer=customer, **fields)
+                existing.append(contact)
+            elif fields["buying_role"] == role.DECISION_MAKER and contact.buying_role != role.DECISION_MAKER:
+                # The lead knows more than the old record: she decides now.
+                contact.buying_role = role.DECISION_MAKER
+                contact.save(update_fields=["buying_role"])
+            if contact not in contacts:
+                contacts.append(contact)
+        return customer, contacts
 
     def _finish_conversion(self, opportunity: Opportunity, now) -> None:
         self.status = self.Status.CONVERTED
@@ -250,9 +364,10 @@ class Lead(TracksHistory, SoftDeletable):
         self.version += 1
         self.save(update_fields=["status", "opportunity", "converted_at", "version", "updated_at"])
 
-    def convert(self, by: User, *, name: str = "") -> Opportunity:
+    def convert(self, by: User, *, name: str = "", pipeline: Pipeline | None = None) -> Opportunity:
         """Turn a qualified lead into a customer (reused if one of that name exists), a contact
-        and an opportunity in the first open stage, carrying the BANT data over.
+        and an opportunity in the first open stage of `pipeline` (default: the default
+        pipeline), carrying the BANT data over.
 
         Refuses an unqualified lead with `LeadNotQualified` listing the missing criteria, and
         changes nothing then. Runs in one transaction with the lead row locked, so two clicks
@@ -262,16 +377,17 @@ class Lead(TracksHistory, SoftDeletable):
 
         with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
-            missing = lead.bant_missing()
+            pipeline = pipeline or lead.target_pipeline()
+            missing = lead.qualification_missing(pipeline)
             if missing:
                 raise LeadNotQualified(missing)
-            customer, contact = lead._customer_and_contact(by)
-            first = Stage.objects.first_open()
+            customer, contacts = lead._customer_and_contacts(by)
+            first = Stage.objects.first_open(pipeline)
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or f"{lead.company} · {lead.need_description[:60]}".strip(" ·"),
                 customer=customer,
-                primary_contact=contact,
+                primary_contact=contacts[0],
                 owner=lead.owner or by,
                 amount=lead.budget_amount or Decimal("0"),
                 stage=first,
@@ -283,37 +399,58 @@ class Lead(TracksHistory, SoftDeletable):
                 need_description=lead.need_description,
                 need_confirmed=lead.need_confirmed,
                 timeline_confirmed=lead.timeline_confirmed,
+                **lead.meddic_values(),
                 stage_entered_at=now,
                 last_activity_at=lead.last_activity_at,
                 next_follow_up_at=lead.next_follow_up_at,
                 created_by=by,
             )
-            opportunity.contacts.add(contact)
+            opportunity.contacts.add(*contacts)
             opportunity.record_creation(by, now)
             lead._finish_conversion(opportunity, now)
+            from webhooks.dispatch import emit
+
+            emit("deal.created", lambda: {**opportunity.webhook_data(), "by": by.username, "lead_id": lead.pk})
         self.refresh_from_db()
         return opportunity
 
-    def convert_as_won(self, by: User, amount: Decimal, *, name: str = "") -> Opportunity:
+    def convert_as_won(
+        self, by: User, amount: Decimal, *, name: str = "", pipeline: Pipeline | None = None
+    ) -> Opportunity:
         """Small fast deal (seed 004): straight to a won opportunity, bypassing the stage process.
 
         The deal is flagged `is_quick_win` so stage statistics leave it out; no BANT check,
-        but the amount must be positive.
+        but the amount must be positive and at most the admin's quick-win limit
+        (`LeadAutomationSettings.quick_win_limit`): a larger deal goes through the stages, where
+        the leader sees it, so a rep cannot book a large win past the process.
         """
         from opportunities.models import Opportunity, Stage
+
+        from .automation_models import LeadAutomationSettings
 
         amount = Decimal(amount)
         if amount <= 0:
             raise ValidationError({"amount": _("A won deal needs an amount greater than zero.")})
+        limit = LeadAutomationSettings.load().quick_win_limit
+        if limit is not None and amount > limit:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Quick wins are for small deals of at most %(limit)s. A deal of this size goes "
+                        "through the sales process: convert the lead and move the deal through the stages."
+                    )
+                    % {"limit": f"{limit:,.0f}"}
+                }
+            )
         with transaction.atomic(), acting_as(by):
             lead = self._lock_open()
-            customer, contact = lead._customer_and_contact(by)
-            won = Stage.objects.won()
+            customer, contacts = lead._customer_and_contacts(by)
+            won = Stage.objects.won(pipeline or lead.target_pipeline())
             now = timezone.now()
             opportunity = Opportunity.objects.create(
                 name=name or lead.company,
                 customer=customer,
-                primary_contact=contact,
+                primary_contact=contacts[0],
                 owner=lead.owner or by,
                 amount=amount,
                 stage=won,
@@ -325,8 +462,15 @@ class Lead(TracksHistory, SoftDeletable):
                 is_quick_win=True,
                 created_by=by,
             )
-            opportunity.contacts.add(contact)
+            opportunity.contacts.add(*contacts)
             lead._finish_conversion(opportunity, now)
+            from webhooks.dispatch import emit
+
+            def data() -> dict:
+                return {**opportunity.webhook_data(), "by": by.username, "lead_id": lead.pk}
+
+            emit("deal.created", data)
+            emit("deal.won", data)
         self.refresh_from_db()
         return opportunity
 
@@ -342,6 +486,57 @@ class Lead(TracksHistory, SoftDeletable):
             lead.version += 1
             lead.save(update_fields=["status", "disqualify_reason", "version", "updated_at"])
         self.refresh_from_db()
+
+    def add_to_decision_chain(self, **fields) -> LeadContact:
+        """Name another person of the buying side. A decision maker named here also answers
+        BANT's "who decides?" when nobody was named yet (confirming it stays the rep's call)."""
+        if not self.is_open:
+            raise ValidationError(_("This lead is already converted or disqualified."))
+        with transaction.atomic():
+            contact = LeadContact.objects.create(lead=self, **fields)
+            if contact.buying_role == Contact.BuyingRole.DECISION_MAKER and not (
+                self.is_decision_maker or self.decision_maker.strip()
+            ):
+                self.decision_maker = str(contact)[:100]
+                self.version += 1
+                self.save(update_fields=["decision_maker", "version", "updated_at"])
+        return contact
+
+
+def split_name_and_title(text: str) -> tuple[str, str]:
+    """ "韩梅梅 (CIO)" or "韩梅梅（CIO）" -> ("韩梅梅", "CIO"); plain text is all name."""
+    text = text.strip()
+    for opening, closing in (("(", ")"), ("（", "）")):
+        if text.endswith(closing) and opening in text:
+            name, _sep, title = text[: -len(closing)].partition(opening)
+            if name.strip():
+                return name.strip()[:100], title.strip()[:100]
+    return text[:100], ""
+
+
+class LeadContact(models.Model):
+    """Another person on the lead's decision chain (decision maker, influencer, user, ...):
+    conversion turns each into a contact of the customer on the new deal, with this role."""
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="decision_chain")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    buying_role = models.CharField(
+        _("buying role"), max_length=20, choices=Contact.BuyingRole.choices, default=Contact.BuyingRole.DECISION_MAKER
+    )
+    attitude = models.CharField(
+        _("attitude"), max_length=20, choices=Contact.Attitude.choices, default=Contact.Attitude.NEUTRAL
+    )
+
+    class Meta:
+        verbose_name = _("lead contact")
+        verbose_name_plural = _("lead contacts")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})" if self.title else self.name
 
 
 from .automation_models import *  # noqa: E402,F401,F403  (issue 5: events, scoring and assignment rules)

@@ -22,10 +22,11 @@ def score_lead(lead_id: int) -> int | None:
 )
 def send_follow_up_reminders() -> int:
     """Remind owners of lead follow-ups whose date has passed (then sweep unsent email)."""
-    from notifications.tasks import send_unsent_emails
+    from notifications.tasks import send_chat_digests, send_unsent_emails
 
     from .reminders import scan_follow_ups_due
 
     created = scan_follow_ups_due().created
     send_unsent_emails.delay()
+    send_chat_digests.delay()
     return created

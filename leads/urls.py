@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/convert-as-won/", views.convert_as_won, name="convert_as_won"),
     path("<int:pk>/disqualify/", views.disqualify, name="disqualify"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/decision-chain/", views.add_lead_contact, name="add_contact"),
+    path("<int:pk>/decision-chain/<int:contact_pk>/remove/", views.remove_lead_contact, name="remove_contact"),
 ]

@@ -16,13 +16,15 @@ from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
 from audit.display import history_of
+from crm.idempotency import submit_once
 from crm.softdelete import move_to_bin_response
 from opportunities.forms import EditConflict, FollowUpForm
+from opportunities.models import Pipeline
 from opportunities.views.common import is_htmx
 
 from .filters import LeadFilter
-from .forms import ConvertAsWonForm, DisqualifyForm, LeadForm
-from .models import Lead, LeadNotQualified
+from .forms import ConvertAsWonForm, ConvertForm, DisqualifyForm, LeadContactForm, LeadForm
+from .models import Lead, LeadAutomationSettings, LeadNotQualified
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -33,7 +35,9 @@ HISTORY_LIMIT = 50
 
 def get_lead_for(user: User, pk: int) -> Lead:
     """The lead with this id if `user` may see it, else 404."""
-    return get_object_or_404(Lead.objects.visible_to(user).select_related("owner", "source", "opportunity"), pk=pk)
+    return get_object_or_404(
+        Lead.objects.visible_to(user).select_related("owner", "source", "opportunity", "pipeline"), pk=pk
+    )
 
 
 class LeadListView(FilterView):
@@ -70,9 +74,10 @@ class LeadCreateView(CreateView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
-        self.object = form.save()
-        messages.success(self.request, _("Lead created."))
-        return redirect(self.object)
+        outcome = submit_once(self.request, "leads:new", form.save, lambda lead: lead.get_absolute_url())
+        if not outcome.replayed:
+            messages.success(self.request, _("Lead created."))
+        return redirect(outcome.url)
 
 
 class LeadEditView(UpdateView):
@@ -95,26 +100,32 @@ class LeadEditView(UpdateView):
 
     def form_valid(self, form):
         try:
-            self.object = form.save()
+            outcome = submit_once(self.request, "leads:edit", form.save, lambda lead: lead.get_absolute_url())
         except EditConflict:
             form.add_conflict_error()
             return self.form_invalid(form)
-        messages.success(self.request, _("Lead saved."))
-        return redirect(self.object)
+        if not outcome.replayed:
+            messages.success(self.request, _("Lead saved."))
+        return redirect(outcome.url)
 
 
 def render_detail(request: HttpRequest, lead: Lead, status: int = 200, **forms) -> HttpResponse:
     now = timezone.now()
+    limit = LeadAutomationSettings.load().quick_win_limit
+    pipeline = lead.target_pipeline()
     context = {
         "lead": lead,
         "now": now,
-        "bant": lead.bant_status(),
-        "missing": lead.bant_missing(),
+        "bant": lead.qualification_status(pipeline),
+        "missing": lead.qualification_missing(pipeline),
+        "framework": pipeline.qualification_framework,
         "timeline": [{"when": a.occurred_at, "activity": a} for a in timeline_for(lead)],
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
-        "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}),
+        "won_form": forms.get("won_form") or ConvertAsWonForm(initial={"amount": lead.budget_amount}, limit=limit),
         "disqualify_form": forms.get("disqualify_form") or DisqualifyForm(),
         "history": history_of(lead, limit=HISTORY_LIMIT),
+        "decision_chain": lead.decision_chain.all(),
+        "chain_form": forms.get("chain_form") or LeadContactForm(),
     }
     return render(request, "leads/detail.html", context, status=status)
 
@@ -132,7 +143,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request.user, pk)
     form = FollowUpForm(request.POST)
     action = reverse("leads:log_follow_up", args=[lead.pk])
-    if form.log_if_valid(by=request.user, lead=lead):
+    logged = form.log_if_valid(by=request.user, lead=lead, request=request, action="leads:log_follow_up")
+    if logged:
         if is_htmx(request):
             now = timezone.now()
             return render(
@@ -146,7 +158,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                     "saved": True,
                 },
             )
-        messages.success(request, _("Follow-up logged."))
+        if not logged.replayed:
+            messages.success(request, _("Follow-up logged."))
         return redirect(lead)
     if is_htmx(request):
         return render(request, "opportunities/_follow_up_form.html", {"follow_up_form": form, "action": action})
@@ -156,38 +169,67 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def convert(request: HttpRequest, pk: int) -> HttpResponse:
     """Convert a qualified lead (customer, contact, opportunity); an unqualified one is refused
-    with the BANT criteria still missing, and nothing changes."""
+    with the criteria of the pipeline's framework (BANT or MEDDIC) still missing, and nothing changes."""
     lead = get_lead_for(request.user, pk)
     missing: list[str] = []
-    if request.method == "POST":
+    pipelines = list(Pipeline.objects.active())
+    chosen = Pipeline.objects.chosen(request.POST.get("pipeline") or request.GET.get("pipeline"))
+    pipeline = chosen or lead.target_pipeline()
+    form = ConvertForm(request.POST) if request.method == "POST" else ConvertForm()
+    if request.method == "POST" and form.is_valid():
         try:
-            deal = lead.convert(request.user, name=(request.POST.get("name") or "").strip()[:200])
+            outcome = submit_once(
+                request,
+                "leads:convert",
+                lambda: lead.convert(request.user, name=form.cleaned_data["name"].strip(), pipeline=pipeline),
+                lambda deal: deal.get_absolute_url(),
+            )
         except LeadNotQualified as refusal:
             missing = refusal.missing
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(lead)
         else:
-            messages.success(request, _("Lead converted. Here is the new opportunity."))
-            return redirect(deal)
+            if not outcome.replayed:
+                messages.success(request, _("Lead converted. Here is the new opportunity."))
+            return redirect(outcome.url)
     else:
-        missing = lead.bant_missing()
-    return render(request, "leads/convert.html", {"lead": lead, "missing": missing, "bant": lead.bant_status()})
+        missing = lead.qualification_missing(pipeline)
+    context = {
+        "lead": lead,
+        "missing": missing,
+        "bant": lead.bant_status(),
+        "pipelines": pipelines,
+        "pipeline": pipeline,
+        "form": form,
+    }
+    return render(request, "leads/convert.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
 def convert_as_won(request: HttpRequest, pk: int) -> HttpResponse:
     """Small fast deal: straight to a won opportunity, outside the stage statistics."""
     lead = get_lead_for(request.user, pk)
-    form = ConvertAsWonForm(request.POST)
+    form = ConvertAsWonForm(request.POST, limit=LeadAutomationSettings.load().quick_win_limit)
     if form.is_valid():
         try:
-            deal = lead.convert_as_won(request.user, form.cleaned_data["amount"], name=form.cleaned_data["name"])
+            outcome = submit_once(
+                request,
+                "leads:convert_as_won",
+                lambda: lead.convert_as_won(
+                    request.user,
+                    form.cleaned_data["amount"],
+                    name=form.cleaned_data["name"],
+                    pipeline=form.cleaned_data["pipeline"],
+                ),
+                lambda deal: deal.get_absolute_url(),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Lead converted to a won deal."))
-            return redirect(deal)
+            if not outcome.replayed:
+                messages.success(request, _("Lead converted to a won deal."))
+            return redirect(outcome.url)
     return render_detail(request, lead, won_form=form)
 
 
@@ -210,3 +252,28 @@ def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request.user, pk)
     return move_to_bin_response(request, lead, reverse("leads:list"), back=lead.get_absolute_url())
+
+
+@require_POST
+def add_lead_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name another person on the lead's decision chain; conversion carries them over."""
+    lead = get_lead_for(request.user, pk)
+    form = LeadContactForm(request.POST)
+    if form.is_valid():
+        try:
+            lead.add_to_decision_chain(**form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(lead)
+        messages.success(request, _("Contact added to the decision chain."))
+        return redirect(f"{lead.get_absolute_url()}#decision-chain")
+    return render_detail(request, lead, chain_form=form)
+
+
+@require_POST
+def remove_lead_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    lead = get_lead_for(request.user, pk)
+    if lead.is_open:
+        get_object_or_404(lead.decision_chain, pk=contact_pk).delete()
+        messages.success(request, _("Contact removed from the decision chain."))
+    return redirect(f"{lead.get_absolute_url()}#decision-chain")

@@ -129,3 +129,119 @@ class EmailOptOut(models.Model):
         unwanted = [k for k in Notification.Kind.values if k not in wanted]
         cls.objects.filter(user=user).exclude(kind__in=unwanted).delete()
         cls.objects.bulk_create([cls(user=user, kind=k) for k in unwanted], ignore_conflicts=True)
+
+
+class ChatPlatform(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk custom robot (钉钉)")
+    FEISHU = "feishu", _("Feishu custom bot (飞书)")
+
+
+def default_chat_kinds() -> list[str]:
+    return [
+        Notification.Kind.STALE,
+        Notification.Kind.STALE_ESCALATION,
+        Notification.Kind.FOLLOW_UP_DUE,
+        Notification.Kind.APPROVAL_REQUESTED,
+        Notification.Kind.APPROVAL_DECIDED,
+    ]
+
+
+class ChatChannel(models.Model):
+    """A team's (or one user's) group robot that receives their reminders as one digest per run.
+
+    The channel remembers the last notification it has passed on (`last_notification_id`); each
+    run takes the newer ones under a row lock, so two runs never post the same reminder twice.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    platform = models.CharField(_("platform"), max_length=10, choices=ChatPlatform.choices)
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        max_length=500,
+        help_text=_(
+            "WeCom: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…; DingTalk: "
+            "https://oapi.dingtalk.com/robot/send?access_token=…; Feishu: https://open.feishu.cn/open-apis/bot/v2/hook/…"
+        ),
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk (SEC…) and Feishu robots with signature verification; WeCom needs none."),
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="chat_channels",
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, help_text=_("Empty: the site's language.")
+    )
+    kinds = models.JSONField(_("notifications sent"), default=default_chat_kinds)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_notification_id = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("group robot channel")
+        verbose_name_plural = _("group robot channels")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(team__isnull=False) & Q(user__isnull=True))
+                | (Q(team__isnull=True) & Q(user__isnull=False)),
+                name="chat_channel_team_or_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and not self.last_notification_id:
+            # A new channel starts with what happens from now on, not with the backlog.
+            self.last_notification_id = Notification.objects.aggregate(m=models.Max("pk"))["m"] or 0
+        super().save(*args, **kwargs)
+
+
+class ChatDigest(models.Model):
+    """One message to a channel: the reminders of one run, and how its delivery went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To send")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.ForeignKey(
+        ChatChannel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="digests"
+    )
+    first_notification_id = models.BigIntegerField()
+    last_notification_id = models.BigIntegerField()
+    item_count = models.PositiveIntegerField(_("reminders"))
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group robot message")
+        verbose_name_plural = _("group robot messages")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "last_notification_id"], name="one_digest_per_channel_batch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.title}"

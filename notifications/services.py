@@ -99,6 +99,13 @@ def enqueue_emails(notification_ids: list[int]) -> None:
     transaction.on_commit(lambda: send_notification_emails.delay(ids))
 
 
+def enqueue_chat_digests() -> None:
+    """Post the new reminders to the group-robot channels once the current transaction commits."""
+    from .tasks import send_chat_digests
+
+    transaction.on_commit(send_chat_digests.delay)
+
+
 def notify(draft: Draft) -> Notification | None:
     """Create one notification unless its key exists (then None), and email it after commit."""
     try:

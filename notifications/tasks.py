@@ -37,3 +37,30 @@ def send_unsent_emails(self) -> int:
     if result.found >= SWEEP_LIMIT and result.sent:
         self.apply_async(countdown=1)
     return result.sent
+
+
+@shared_task(name="notifications.send_chat_digests", acks_late=True)
+def send_chat_digests() -> int:
+    """Turn the reminders since the last run into one digest per group-robot channel and send them."""
+    from . import bots
+
+    ids = bots.collect_digests() + bots.stranded_digests()
+    for pk in ids:
+        send_chat_digest.delay(pk)
+    return len(ids)
+
+
+@shared_task(name="notifications.send_chat_digest", bind=True, acks_late=True, max_retries=None)
+def send_chat_digest(self, digest_id: int) -> str | None:
+    """Post one digest; a failure is retried after each of CHAT_BOT_RETRY_DELAYS, then marked failed."""
+    from django.conf import settings
+
+    from . import bots
+    from .models import ChatDigest
+
+    delays = list(settings.CHAT_BOT_RETRY_DELAYS)
+    retries = self.request.retries or 0
+    status = bots.send_digest(digest_id, final=retries >= len(delays))
+    if status == ChatDigest.Status.PENDING:
+        raise self.retry(countdown=delays[retries])
+    return status

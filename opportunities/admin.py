@@ -1,21 +1,27 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import FieldHistoryAdmin
+from crm.admin_forms import VersionedAdminMixin
 from crm.softdelete import MoveToBinAdmin
 
 from .models import (
     ApprovalRequest,
     Competitor,
+    EvaluationWeights,
     LossReason,
     Objection,
     Opportunity,
+    Pipeline,
     Quota,
     Stage,
     StageChange,
     StageMoveRefused,
 )
+from .models.qualification import MEDDIC_CHOICES
 
 
 def _move_action(stage: Stage):
@@ -37,14 +43,156 @@ def _move_action(stage: Stage):
             modeladmin.message_user(request, line, level=messages.WARNING)
 
     action.__name__ = f"move_to_stage_{stage.pk}"
-    return action, action.__name__, gettext("Move selected deals to “%(stage)s”") % {"stage": stage}
+    return action, action.__name__, gettext("Move selected deals to “%(stage)s”") % {"stage": stage.label_with_pipeline}
+
+
+def outcome_problems(stages: list[tuple[str, bool]]) -> list[str]:
+    """Every pipeline needs exactly one active won stage and one active lost stage (and an
+    open one to start in); `stages` are (outcome, active) pairs of one pipeline."""
+    problems = []
+    active = [outcome for outcome, is_active in stages if is_active]
+    if active.count(Stage.Outcome.WON) != 1:
+        problems.append(gettext("A pipeline needs exactly one active won stage."))
+    if active.count(Stage.Outcome.LOST) != 1:
+        problems.append(gettext("A pipeline needs exactly one active lost stage."))
+    if Stage.Outcome.OPEN not in active:
+        problems.append(gettext("A pipeline needs at least one active open stage."))
+    return problems
+
+
+class CriteriaField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.pop("max_length", None)
+        super().__init__(choices=MEDDIC_CHOICES, **kwargs)
+
+
+class StageCriteriaForm(forms.ModelForm):
+    """The MEDDIC criteria a stage requires, as checkboxes."""
+
+    required_criteria = CriteriaField(label=_("requires MEDDIC criteria"), required=False)
+
+    class Meta:
+        model = Stage
+        fields = ["required_criteria"]
+
+
+class StageInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        stages = []
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            stages.append((form.cleaned_data.get("outcome"), form.cleaned_data.get("is_active", False)))
+        problems = outcome_problems(stages)
+        if problems:
+            raise ValidationError(problems)
+
+
+class StageInline(admin.StackedInline):
+    model = Stage
+    form = StageCriteriaForm
+    formset = StageInlineFormSet
+    extra = 0
+    ordering = ("order",)
+    show_change_link = True
+    fields = (
+        ("name", "name_en"),
+        ("order", "probability", "outcome", "stale_after_days", "is_active"),
+        ("guidance", "guidance_en"),
+        (
+            "requires_budget",
+            "requires_timeline",
+            "requires_follow_up",
+            "requires_need",
+            "requires_decision_maker",
+            "requires_amount",
+            "requires_close_date",
+            "requires_loss_reason",
+        ),
+        "required_criteria",
+        "approval_threshold",
+    )
+
+
+@admin.register(EvaluationWeights)
+class EvaluationWeightsAdmin(admin.ModelAdmin):
+    """One row: how much each factor of the opportunity evaluation counts."""
+
+    list_display = ("__str__", "need_fit", "budget_fit", "decision_cycle", "purchase_intent", "competition")
+
+    def has_add_permission(self, request) -> bool:
+        return not EvaluationWeights.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "name_en",
+        "order",
+        "is_active",
+        "is_default",
+        "is_renewal_default",
+        "qualification_framework",
+    )
+    list_editable = ("order", "is_active")
+    search_fields = ("name", "name_en")
+    inlines = [StageInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Stages keep the deals' history; a pipeline is retired (inactive), not deleted.
+        return False
+
+
+class StageAdminForm(StageCriteriaForm):
+    class Meta:
+        model = Stage
+        # The admin passes the fieldsets' fields; these are the minimum the rule reads.
+        fields = ["pipeline", "outcome", "is_active"]
+
+    def clean(self):
+        """A stage edited on its own (its page or the list's editable columns) must leave its
+        pipeline, and the one it left, with a won and a lost stage."""
+        cleaned = super().clean()
+        instance = self.instance
+
+        def value(name):
+            return cleaned.get(name) if name in self.fields else getattr(instance, name, None)
+
+        pipeline_id = value("pipeline").pk if "pipeline" in self.fields and value("pipeline") else instance.pipeline_id
+        if pipeline_id is None:
+            return cleaned
+        touched = {pipeline_id}
+        if instance.pk and instance.pipeline_id:
+            touched.add(instance.pipeline_id)
+        for touched_id in touched:
+            others = Stage.objects.filter(pipeline_id=touched_id).exclude(pk=instance.pk)
+            stages = [(o.outcome, o.is_active) for o in others]
+            if touched_id == pipeline_id:
+                stages.append((value("outcome"), bool(value("is_active"))))
+            problems = outcome_problems(stages)
+            if problems:
+                raise ValidationError(problems)
+        return cleaned
 
 
 @admin.register(Stage)
 class StageAdmin(FieldHistoryAdmin):
+    form = StageAdminForm
     list_display = (
         "name",
         "name_en",
+        "pipeline",
         "order",
         "probability",
         "forecast_category",
@@ -54,9 +202,10 @@ class StageAdmin(FieldHistoryAdmin):
         "is_active",
     )
     list_editable = ("probability", "stale_after_days", "approval_threshold", "is_active")
-    list_filter = ("outcome", "is_active")
+    list_filter = ("pipeline", "outcome", "is_active")
     search_fields = ("name", "name_en")
-    ordering = ("order",)
+    ordering = ("pipeline__order", "pipeline_id", "order")
+    list_select_related = ("pipeline",)
     fieldsets = (
         (
             None,
@@ -64,6 +213,7 @@ class StageAdmin(FieldHistoryAdmin):
                 "fields": (
                     "name",
                     "name_en",
+                    "pipeline",
                     "order",
                     "probability",
                     "forecast_category",
@@ -86,11 +236,17 @@ class StageAdmin(FieldHistoryAdmin):
                     "requires_amount",
                     "requires_close_date",
                     "requires_loss_reason",
+                    "required_criteria",
                     "approval_threshold",
                 )
             },
         ),
     )
+
+    # The list's editable columns go through the same pipeline check as the stage's page.
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=StageAdminForm, **kwargs)
 
 
 @admin.register(LossReason)
@@ -131,6 +287,7 @@ class StageChangeInline(admin.TabularInline):
         "days_in_previous_stage",
         "stages_skipped",
         "is_backward",
+        "pipeline_changed",
         "changed_by",
         "loss_reason",
         "note",
@@ -154,7 +311,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(MoveToBinAdmin, FieldHistoryAdmin):
+class OpportunityAdmin(VersionedAdminMixin, MoveToBinAdmin, FieldHistoryAdmin):
     list_display = (
         "name",
         "customer",
@@ -166,6 +323,7 @@ class OpportunityAdmin(MoveToBinAdmin, FieldHistoryAdmin):
         "last_activity_at",
     )
     list_filter = (
+        "stage__pipeline",
         "stage",
         "owner__team",
         "urgency",
@@ -200,7 +358,7 @@ class OpportunityAdmin(MoveToBinAdmin, FieldHistoryAdmin):
     def get_actions(self, request):
         actions = super().get_actions(request)
         # Lost needs a loss reason per deal, so it is done on the deal page, not in bulk.
-        for stage in Stage.objects.active().exclude(outcome=Stage.Outcome.LOST):
+        for stage in Stage.objects.active().exclude(outcome=Stage.Outcome.LOST).select_related("pipeline"):
             action = _move_action(stage)
             actions[action[1]] = action
         return actions

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from crm.templatetags.crm import money
 from notifications.models import Notification
-from notifications.services import Draft, in_language_of, notify, record_url
+from notifications.services import Draft, enqueue_chat_digests, in_language_of, notify, record_url
 
 from .models import ApprovalRequest
 
@@ -48,6 +48,7 @@ def notify_approvers(request: ApprovalRequest) -> None:
                 approval_request_id=request.pk,
             )
         notify(draft)
+    enqueue_chat_digests()
 
 
 def notify_decision(request: ApprovalRequest) -> None:
@@ -76,6 +77,7 @@ def notify_decision(request: ApprovalRequest) -> None:
                 approval_request_id=request.pk,
             )
         notify(draft)
+    enqueue_chat_digests()
 
 
 def close_request_notifications(request: ApprovalRequest) -> None:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from crm.benchmark import BenchContext, Job, Page
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, Pipeline
 
 from . import reminders
 
@@ -35,7 +35,7 @@ def pages(ctx: BenchContext) -> list[Page]:
         Page(f"opportunities CSV export, open deals ({role})", reverse("opportunities:export"), user)
         for role, user in ctx.roles()
     ]
-    return result
+    return result + pipeline_pages(ctx)
 
 
 class _Rollback(Exception):
@@ -99,3 +99,27 @@ def jobs(ctx: BenchContext) -> list[Job]:
             dirties=("notifications_notification",),
         ),
     ]
+
+
+def pipeline_pages(ctx: BenchContext) -> list[Page]:
+    """The board and the list of each pipeline, for every role (explicit `pipeline=`, so the
+    user's remembered pipeline never changes what another page measures)."""
+    result = []
+    for pipeline in Pipeline.objects.active():
+        for role, user in ctx.roles():
+            query = f"?pipeline={pipeline.pk}"
+            result.append(
+                Page(
+                    f"board, pipeline {pipeline.name_en or pipeline.pk} ({role})",
+                    reverse("opportunities:board") + query,
+                    user,
+                )
+            )
+            result.append(
+                Page(
+                    f"opportunities list, pipeline {pipeline.name_en or pipeline.pk} ({role})",
+                    reverse("opportunities:list") + query,
+                    user,
+                )
+            )
+    return result

@@ -3,29 +3,58 @@ queryset is built)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User, visible_users
 from crm.choices import CustomerType, Industry, Urgency, ValueTier
+from crm.forms import BoundedForm
+from crm.validation import FIRST_YEAR, LAST_YEAR
 from crm.widgets import quick_selects
 
-from .models import Opportunity, Stage
+from .models import Opportunity, Pipeline, Stage
 
 
 def _month_bounds(value: str) -> tuple[date, date] | None:
-    try:
-        year, month = (int(part) for part in value.split("-")[:2])
-        start = date(year, month, 1)
-    except (TypeError, ValueError):
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
+    if not match:
         return None
+    year, month = int(match[1]), int(match[2])
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        return None
+    start = date(year, month, 1)
     end = date(year + (month == 12), month % 12 + 1, 1)
     return start, end
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    """Stage names in a choice list, with their pipeline once there is more than one."""
+
+    def label_from_instance(self, obj: Stage) -> str:
+        if not hasattr(self, "_several"):
+            self._several = Pipeline.objects.active().count() > 1
+        return obj.label_with_pipeline if self._several else str(obj)
+
+
+class StageChoiceFilter(filters.ModelChoiceFilter):
+    field_class = StageChoiceField
+
+
+def validate_month(value: str) -> None:
+    """A month as YYYY-MM between 1900-01 and 2200-12."""
+    if value and _month_bounds(value) is None:
+        raise ValidationError(
+            _("Enter a month as YYYY-MM between %(first)s-01 and %(last)s-12."),
+            code="invalid_month",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
 
 
 class OpportunityFilter(filters.FilterSet):
@@ -35,12 +64,19 @@ class OpportunityFilter(filters.FilterSet):
     status = filters.ChoiceFilter(
         label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("Open (default)")
     )
-    stage = filters.ModelChoiceFilter(label=_("Stage"), queryset=Stage.objects.active())
+    pipeline = filters.ModelChoiceFilter(
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.active(),
+        method="filter_pipeline",
+        empty_label=_("All pipelines"),
+    )
+    stage = StageChoiceFilter(label=_("Stage"), queryset=Stage.objects.active().select_related("pipeline"))
     owner = filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.none())
     team = filters.ModelChoiceFilter(label=_("Team"), field_name="owner__team", queryset=Team.objects.none())
     close_month = filters.CharFilter(
         label=_("Expected close month"),
         method="filter_close_month",
+        validators=[validate_month],
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
     amount_min = filters.NumberFilter(label=_("Amount from"), field_name="amount", lookup_expr="gte")
@@ -66,6 +102,7 @@ class OpportunityFilter(filters.FilterSet):
             ("amount", "amount"),
             ("expected_close_date", "close"),
             ("last_activity_at", "activity"),
+            ("evaluation_score", "score"),
         ),
         field_labels={
             "-weighted": _("Weighted value (high first)"),
@@ -76,6 +113,8 @@ class OpportunityFilter(filters.FilterSet):
             "-close": _("Close date (latest first)"),
             "-activity": _("Last activity (recent first)"),
             "last_activity_at": _("Last activity (oldest first)"),
+            "-score": _("Evaluation score (high first)"),
+            "score": _("Evaluation score (low first)"),
         },
         empty_label=None,
         null_label=None,
@@ -84,6 +123,7 @@ class OpportunityFilter(filters.FilterSet):
     class Meta:
         model = Opportunity
         fields: list[str] = []
+        form = BoundedForm
 
     # The order the list has when none is chosen; put in the form so the box shows what is applied.
     default_sort = "-weighted"
@@ -117,6 +157,12 @@ class OpportunityFilter(filters.FilterSet):
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `filter_queryset`, where the chosen stage is known
 
+    def filter_pipeline(self, queryset: QuerySet, name: str, value: Pipeline | None) -> QuerySet:
+        # The deal's pipeline is its stage's: filter on the stage ids, no join.
+        if value is None:
+            return queryset
+        return queryset.filter(stage_id__in=Stage.objects.filter(pipeline=value).values("pk"))
+
     def filter_close_month(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         bounds = _month_bounds(value) if value else None
         if bounds is None:
@@ -149,7 +195,7 @@ class BoardFilter(OpportunityFilter):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("stage", "status", "sort"):
+        for name in ("stage", "status", "sort", "pipeline"):
             del self.filters[name]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

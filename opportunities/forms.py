@@ -10,13 +10,19 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
+from crm.forms import BoundedForm, BoundedModelForm, CreateForm, CreateModelForm
+from crm.idempotency import Outcome, submit_once
 from crm.widgets import QuickSelect
 from customers.models import Contact
 from leads.models import LeadSource
 
-from .models import Activity, Competitor, LossReason, Objection, Opportunity, Stage
+from .models import Activity, Competitor, LossReason, Objection, Opportunity, Pipeline, Stage
+from .models.evaluation import FACTOR_CODES, FACTORS, SWOT_FIELDS
+from .models.qualification import MEDDIC_CODES, meddic_field_names
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from accounts.models import User
 
 DATE = {"type": "date"}
@@ -34,7 +40,7 @@ class EditConflict(Exception):
     """Someone else saved the record after this form was opened."""
 
 
-class VersionedModelForm(forms.ModelForm):
+class VersionedModelForm(CreateModelForm):
     """Optimistic concurrency: the form carries the `version` it was opened at, and saving
     refuses when the row has moved on since (no silent overwrite of a colleague's edit).
     """
@@ -88,8 +94,10 @@ class OpportunityForm(VersionedModelForm):
             "next_step",
             "next_follow_up_at",
             "review_notes",
+            *meddic_field_names(),
         ]
         widgets = {
+            **{f"meddic_{code}": forms.Textarea(attrs={"rows": 2}) for code in MEDDIC_CODES},
             "expected_close_date": date_input(),
             "next_follow_up_at": datetime_input(),
             "need_description": forms.Textarea(attrs={"rows": 3}),
@@ -114,6 +122,10 @@ class OpportunityForm(VersionedModelForm):
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
             del self.fields["review_notes"]
+        pipeline = self.instance.stage.pipeline if self.instance.stage_id else Pipeline.objects.default()
+        if not pipeline.uses_meddic:
+            for name in meddic_field_names():
+                del self.fields[name]
 
     def _save_m2m(self):
         """The competitors chosen here are history, like the deal's fields."""
@@ -131,7 +143,7 @@ class OpportunityForm(VersionedModelForm):
         return cleaned
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(CreateModelForm):
     """A follow-up on a lead or a deal; saved through `Activity.log`."""
 
     class Meta:
@@ -164,26 +176,28 @@ class FollowUpForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         return Activity.log(by=by, **record, **data)
 
-    def log_if_valid(self, *, by: User, **record) -> bool:
-        """Validate, then log through `Activity.log`; a refusal of the rule lands on the form
-        (next to its field when it names one) and nothing is saved."""
+    def log_if_valid(self, *, by: User, request: HttpRequest | None = None, action: str = "", **record):
+        """Validate, then log through `Activity.log`, once per idempotency key when given the
+        request (`crm.idempotency`). Returns the `Outcome`, or None when nothing was logged: a
+        refusal of the rule lands on the form (next to its field when it names one)."""
         if not self.is_valid():
-            return False
+            return None
         try:
-            self.log(by=by, **record)
+            if request is None:
+                return Outcome(self.log(by=by, **record), "")
+            return submit_once(request, action, lambda: self.log(by=by, **record), lambda _activity: "")
         except ValidationError as error:
             self.add_error(None, error)
-            return False
-        return True
+            return None
 
     def main_fields(self):
-        return [self[name] for name in self.fields if name not in self.SPIN_FIELDS]
+        return [self[name] for name in self.fields if name not in self.SPIN_FIELDS]  # the hidden key too
 
     def spin_fields(self):
         return [self[name] for name in self.SPIN_FIELDS]
 
 
-class MoveForm(forms.Form):
+class MoveForm(BoundedForm):
     stage = forms.ModelChoiceField(label=_("Move to stage"), queryset=Stage.objects.active())
     loss_reason = forms.ModelChoiceField(
         label=_("Loss reason"), queryset=LossReason.objects.filter(is_active=True), required=False
@@ -191,7 +205,27 @@ class MoveForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ObjectionForm(forms.ModelForm):
+class PipelineStageField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Stage) -> str:
+        return obj.label_with_pipeline
+
+
+class ChangePipelineForm(forms.Form):
+    """Move a deal into another pipeline: pick the open stage it enters there."""
+
+    stage = PipelineStageField(
+        label=_("New pipeline and stage"),
+        queryset=Stage.objects.active().open().filter(pipeline__is_active=True).select_related("pipeline"),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, deal: Opportunity | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if deal is not None:
+            self.fields["stage"].queryset = self.fields["stage"].queryset.exclude(pipeline_id=deal.stage.pipeline_id)
+
+
+class ObjectionForm(CreateModelForm):
     class Meta:
         model = Objection
         fields = ["kind", "description", "response"]
@@ -201,23 +235,70 @@ class ObjectionForm(forms.ModelForm):
         }
 
 
-class ResolveObjectionForm(forms.Form):
+class ResolveObjectionForm(BoundedForm):
     response = forms.CharField(label=_("Our response"), required=False, max_length=2000)
 
 
-class DealContactForm(forms.ModelForm):
+class DealContactForm(CreateModelForm):
     class Meta:
         model = Contact
         fields = ["name", "title", "buying_role", "attitude", "phone", "email"]
 
 
-class ContactRoleForm(forms.ModelForm):
+class ContactRoleForm(BoundedModelForm):
     class Meta:
         model = Contact
         fields = ["buying_role", "attitude"]
 
 
-class FollowOnForm(forms.Form):
+RATING_CHOICES = [("", "—")] + [(str(i), str(i)) for i in range(1, 6)]
+
+
+class EvaluationForm(forms.Form):
+    """The five factors of seed 002 (1-5 and a note each) and the optional SWOT; saved through
+    `Opportunity.evaluate`."""
+
+    SWOT_LABELS = {
+        "swot_strengths": _("Strengths"),
+        "swot_weaknesses": _("Weaknesses"),
+        "swot_opportunities": _("Opportunities"),
+        "swot_threats": _("Threats"),
+    }
+
+    def __init__(self, *args, deal: Opportunity | None = None, **kwargs) -> None:
+        if deal is not None and "initial" not in kwargs:
+            initial = {f"rating_{c}": getattr(deal, f"rating_{c}") for c in FACTOR_CODES}
+            initial.update({f"rating_{c}_note": getattr(deal, f"rating_{c}_note") for c in FACTOR_CODES})
+            initial.update({name: getattr(deal, name) for name in SWOT_FIELDS})
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for code, label, help_text in FACTORS:
+            self.fields[f"rating_{code}"] = forms.TypedChoiceField(
+                label=label, choices=RATING_CHOICES, coerce=int, empty_value=None, required=False, help_text=help_text
+            )
+            self.fields[f"rating_{code}_note"] = forms.CharField(label=_("Why"), max_length=300, required=False)
+        for name, label in self.SWOT_LABELS.items():
+            self.fields[name] = forms.CharField(
+                label=label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def factor_rows(self):
+        return [(self[f"rating_{code}"], self[f"rating_{code}_note"]) for code in FACTOR_CODES]
+
+    def swot_fields(self):
+        return [self[name] for name in SWOT_FIELDS]
+
+    def evaluate(self, deal: Opportunity, by: User) -> None:
+        data = self.cleaned_data
+        deal.evaluate(
+            by,
+            ratings={c: data.get(f"rating_{c}") for c in FACTOR_CODES},
+            notes={c: data.get(f"rating_{c}_note") for c in FACTOR_CODES},
+            swot={name: data.get(name) for name in SWOT_FIELDS},
+        )
+
+
+class FollowOnForm(CreateForm):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[
@@ -228,6 +309,12 @@ class FollowOnForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.active(),
+        required=False,
+        empty_label=_("Default (renewals: the renewal pipeline)"),
+    )
 
 
 class ForecastCategoryForm(forms.Form):

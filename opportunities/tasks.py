@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from notifications.tasks import send_unsent_emails
+from notifications.tasks import send_chat_digests, send_unsent_emails
 
 from . import reminders
 
@@ -25,6 +25,7 @@ def send_stale_reminders() -> int:
     """Remind owners (and past twice the threshold, leaders) of stale deals."""
     created = reminders.scan_stale().created
     send_unsent_emails.delay()
+    send_chat_digests.delay()
     return created
 
 
@@ -38,4 +39,5 @@ def send_follow_up_reminders() -> int:
     """Remind owners of deal follow-ups whose date has passed."""
     created = reminders.scan_follow_ups_due().created
     send_unsent_emails.delay()
+    send_chat_digests.delay()
     return created

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from crm.benchmark import BenchContext, Job, Page
+from opportunities.models import Pipeline
 
 REPORTS = [
     "overview",
@@ -30,6 +31,13 @@ def pages(ctx: BenchContext) -> list[Page]:
         result.append(
             Page(f"reports inspection since the quarter ({role})", url_for("inspection", since="quarter"), user)
         )
+    # Every report per pipeline (the funnel always shows one; the rest sum over all unless filtered).
+    for pipeline in Pipeline.objects.active():
+        label = pipeline.name_en or pipeline.pk
+        for name in REPORTS:
+            url = reverse(f"reports:{name}") + f"?pipeline={pipeline.pk}"
+            for role, user in ctx.roles():
+                result.append(Page(f"reports {name}, pipeline {label} ({role})", url, user))
     return result
 
 

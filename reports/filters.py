@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, visible_users
 from crm.choices import CustomerType, Industry
+from crm.forms import BoundedForm
 from crm.widgets import quick_selects
 from leads.models import LeadSource
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, Pipeline
 
 from .periods import PERIOD_CHOICES
 
@@ -34,6 +35,9 @@ class ReportFilter(django_filters.FilterSet):
     """
 
     period = django_filters.ChoiceFilter(label=_("Period"), choices=PERIOD_CHOICES, method="keep_all", empty_label=None)
+    pipeline = django_filters.ModelChoiceFilter(
+        label=_("Pipeline"), queryset=Pipeline.objects.active(), method="keep_all", empty_label=_("All pipelines")
+    )
     team = django_filters.ModelChoiceFilter(
         label=_("Team"), field_name="owner__team", queryset=_teams, empty_label=_("All teams")
     )
@@ -56,10 +60,13 @@ class ReportFilter(django_filters.FilterSet):
     class Meta:
         model = Opportunity
         fields: list[str] = []
+        form = BoundedForm
 
-    def __init__(self, *args, show_period: bool = True, **kwargs):
+    def __init__(self, *args, show_period: bool = True, one_pipeline: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         quick_selects(self)  # an admin's owner list has hundreds of names
+        if one_pipeline:
+            self.filters["pipeline"].extra["empty_label"] = None
         user = self.request.user
         if not (user.is_admin or user.is_leader):
             # A rep's reports are about their own deals; there is nobody else to pick.
@@ -89,8 +96,8 @@ class ReportFilter(django_filters.FilterSet):
         self.form.is_valid()
         q = Q()
         for name, filter_ in self.filters.items():
-            if name == "period":
-                continue
+            if name in ("period", "pipeline"):
+                continue  # the period applies per report; the pipeline narrows the stages (`build_scope`)
             value = self.value(name)
             if value not in (None, ""):
                 q &= Q(**{f"{prefix}{filter_.field_name}": value})

@@ -31,6 +31,7 @@ from .queries.winloss import (
     win_rate_by_customer_type,
     win_rate_by_industry,
     win_rate_by_rep,
+    win_rate_by_score_band,
     win_rate_by_source,
 )
 from .tables import Column, Section, Table
@@ -303,6 +304,7 @@ def winloss_sections(scope: ReportScope, full: bool = False) -> list[Section]:
         ("by_source", _("Win rate by lead source"), _("Lead source"), win_rate_by_source),
         ("by_industry", _("Win rate by industry"), _("Industry"), win_rate_by_industry),
         ("by_customer_type", _("Win rate by customer type"), _("Customer type"), win_rate_by_customer_type),
+        ("by_score", _("Win rate by evaluation score"), _("Evaluation score"), win_rate_by_score_band),
     ]
     if scope.shows_people:
         breakdowns.append(("by_rep", _("Win rate by rep"), _("Rep"), win_rate_by_rep))
@@ -413,6 +415,7 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
                     C("rep", _("Rep")),
                     C("skips", _("Stage skips"), "int"),
                     C("long_first_stage", _("Long in first stage, then won"), "int"),
+                    C("reopens", _("Reopened closed deals"), "int"),
                     C("past_due", _("Past expected close"), "int"),
                     C("pushed", _("Close date pushed %(n)s+ times") % {"n": FICTION_PUSHES}, "int"),
                     C("stale", _("Stale"), "int"),
@@ -422,7 +425,10 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
                 per_rep,
             ),
             charts.quality_figure(per_rep),
-            note=_("Skips, long first stages and quick wins in the period; past-due and stale deals as of now."),
+            note=_(
+                "Skips, long first stages, reopened closed deals and quick wins in the period; past-due and "
+                "stale deals as of now."
+            ),
         ),
         Section(
             "skips",

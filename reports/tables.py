@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,6 +9,8 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+
+from crm.csv_export import csv_response as write_csv
 
 
 @dataclass
@@ -69,13 +70,15 @@ def csv_value(value: Any, kind: str) -> str:
     return str(value)
 
 
+def csv_cell(value: Any, kind: str) -> Any:
+    """A cell for the CSV writer: numbers stay numbers (a negative gap is not a formula), the
+    rest in `csv_value`'s spelling."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value
+    return csv_value(value, kind)
+
+
 def csv_response(table: Table, filename: str) -> HttpResponse:
-    """The table as CSV with a byte-order mark, so spreadsheet programs read the Chinese right."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([str(c.label) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([csv_value(row.get(c.key), c.kind) for c in table.columns])
-    return response
+    """The table as CSV, through the application's one formula-safe CSV writer."""
+    rows = ([csv_cell(row.get(c.key), c.kind) for c in table.columns] for row in table.rows)
+    return write_csv(filename, [c.label for c in table.columns], rows)

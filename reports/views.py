@@ -16,7 +16,8 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from crm.db_router import reads_from_replica
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, Pipeline
+from opportunities.models.pipelines import pipeline_shown_to
 
 from . import sections as report_sections
 from .filters import ReportFilter
@@ -47,6 +48,8 @@ class ReportView(View):
     default_period = DEFAULT_PERIOD
     show_period = True
     period_help = ""
+    # The funnel shows one pipeline at a time (the one asked for, else the user's last used).
+    one_pipeline = False
 
     def build(self, scope, full: bool):
         return getattr(report_sections, f"{self.page}_sections")(scope, full)
@@ -55,8 +58,16 @@ class ReportView(View):
         data = request.GET.copy()
         if not data.get("period"):
             data["period"] = self.default_period
+        self.pipelines: list[Pipeline] = []
+        if self.one_pipeline:
+            self.pipelines = list(Pipeline.objects.active())
+            data["pipeline"] = str(pipeline_shown_to(request.user, data.get("pipeline"), self.pipelines).pk)
         filterset = ReportFilter(
-            data, request=request, queryset=Opportunity.objects.none(), show_period=self.show_period
+            data,
+            request=request,
+            queryset=Opportunity.objects.none(),
+            show_period=self.show_period,
+            one_pipeline=self.one_pipeline,
         )
         if not filterset.form.is_valid():
             # An unknown value is ignored; the filter bar must then show what is applied (the
@@ -97,7 +108,17 @@ class ReportView(View):
             "period_help": self.period_help,
             "sections": sections,
             "query": query.urlencode(),
+            # The funnel's pipeline switcher (one pipeline at a time).
+            "pipelines": self.pipelines,
+            "pipeline": scope.pipeline,
+            "extra_query": _without(query, "pipeline"),
         }
+
+
+def _without(query, name: str) -> str:
+    query = query.copy()
+    query.pop(name, None)
+    return query.urlencode()
 
 
 class OverviewView(ReportView):
@@ -131,6 +152,7 @@ class FunnelView(ReportView):
     page = "funnel"
     title = _("Funnel")
     default_period = "all"
+    one_pipeline = True
     period_help = _("The funnel shows open deals now; a period keeps those expected to close in it.")
 
 

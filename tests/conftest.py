@@ -106,7 +106,7 @@ def admin_user(db):
 @pytest.fixture
 def stages(db) -> dict[int, Stage]:
     """The default stages by order: 1 (20 %), 2 (50 %), 3 (80 %), 4 won, 5 lost."""
-    return {s.order: s for s in Stage.objects.all()}
+    return {s.order: s for s in Stage.objects.in_pipeline(None)}
 
 
 @pytest.fixture

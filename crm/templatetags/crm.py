@@ -47,3 +47,14 @@ def nav_active(context, name: str) -> str:
     if name.endswith(":list") and match.namespace == namespace and current != "opportunities:board":
         return "active"
     return ""
+
+
+@register.simple_tag
+def idempotency_key() -> str:
+    """The hidden idempotency key of a hand-written form that creates a record
+    (`crm.idempotency`); forms built on `crm.forms.CreateForm` carry it themselves."""
+    from django.utils.html import format_html
+
+    from crm.forms import IDEMPOTENCY_FIELD, new_key
+
+    return format_html('<input type="hidden" name="{}" value="{}">', IDEMPOTENCY_FIELD, new_key())

@@ -1,18 +1,26 @@
 from .activity import Activity, Objection
 from .approval import ApprovalRequest
+from .evaluation import EvaluationWeights
 from .forecast import category_expression, resolve_category
 from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
+from .pipelines import Pipeline, QualificationFramework
+from .qualification import MEDDIC, MeddicQualification
 from .quota import Quota
 from .stage_facts import StageFact
 from .stages import Competitor, LossReason, Stage
 
 __all__ = [
+    "MEDDIC",
     "Activity",
+    "MeddicQualification",
     "ApprovalRequest",
     "Competitor",
+    "EvaluationWeights",
     "LossReason",
     "Objection",
     "Opportunity",
+    "Pipeline",
+    "QualificationFramework",
     "OpportunityQuerySet",
     "Quota",
     "Stage",

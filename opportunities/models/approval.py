@@ -147,6 +147,9 @@ class ApprovalRequest(models.Model):
             if approval is None:
                 raise ValidationError(gettext("No approval is needed from you for this deal; move it directly."))
             others = [r for r in deal.requirements_for(stage, by=by) if r != approval]
+            reason_missing = deal.reopen_reason_requirement(stage, note)
+            if reason_missing:
+                others.append(reason_missing)
             if others:
                 raise StageMoveRefused(others)
             pending = cls.objects.filter(opportunity=deal, status=cls.Status.PENDING).select_related("stage").first()
@@ -167,7 +170,25 @@ class ApprovalRequest(models.Model):
             from ..approval_notices import notify_approvers
 
             notify_approvers(request)
+            request.emit_webhook("approval.requested")
         return request
+
+    def emit_webhook(self, event: str) -> None:
+        from webhooks.dispatch import emit
+
+        emit(
+            event,
+            lambda: {
+                "id": self.pk,
+                "status": self.status,
+                "stage": {"id": self.stage_id, "name": self.stage.name, "name_en": self.stage.name_en},
+                "amount": str(self.amount),
+                "requested_by": self.requested_by.username,
+                "decided_by": self.decided_by.username if self.decided_by_id else None,
+                "comment": self.decision_comment,
+                "deal": self.opportunity.webhook_data(),
+            },
+        )
 
     def _lock_pending(self, by: User) -> ApprovalRequest:
         request = (
@@ -194,6 +215,8 @@ class ApprovalRequest(models.Model):
             note = gettext("Approved by %(leader)s.") % {"leader": by}
             if request.decision_comment:
                 note = f"{note} {request.decision_comment}"
+            if deal.is_reopen_to(request.stage) and request.note:
+                note = f"{request.note} · {note}"  # the rep's reason for reopening leads
             # The move takes its time after locking the deal's row; the decision shares it, so
             # the history stays in the order the moves really happened.
             change = deal.move_to(request.stage, by, note=note)
@@ -204,6 +227,8 @@ class ApprovalRequest(models.Model):
             request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "amount"])
             notify_decision(request)
             close_request_notifications(request)
+            request.opportunity.refresh_from_db()
+            request.emit_webhook("approval.decided")
         self.refresh_from_db()
         return change
 
@@ -223,6 +248,7 @@ class ApprovalRequest(models.Model):
             request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
             notify_decision(request)
             close_request_notifications(request)
+            request.emit_webhook("approval.decided")
         self.refresh_from_db()
 
     def cancel(self, by: User) -> None:

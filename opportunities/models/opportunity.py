@@ -25,7 +25,11 @@ from audit.tracking import TracksHistory, acting_as
 from crm.choices import BuyingStage, ForecastCategory, Urgency, ValueTier
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable, binned_pks
+from webhooks.dispatch import emit
 
+from .evaluation import FACTOR_CODES, SWOT_FIELDS, EvaluationWeights, OpportunityEvaluation, rating_field
+from .pipelines import Pipeline
+from .qualification import MeddicQualification
 from .stages import LossReason, Stage
 
 if TYPE_CHECKING:
@@ -139,7 +143,7 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
 
-class Opportunity(TracksHistory, SoftDeletable):
+class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, SoftDeletable):
     # Bookkeeping that moves with every follow-up or move; the moves are in `StageChange`.
     history_exclude = (
         "last_activity_at",
@@ -257,6 +261,9 @@ class Opportunity(TracksHistory, SoftDeletable):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("The record's id in the system it was imported from.")
+    )
     close_date_push_count = models.PositiveSmallIntegerField(
         _("close date pushed"),
         default=0,
@@ -367,6 +374,9 @@ class Opportunity(TracksHistory, SoftDeletable):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="opportunity_external_id_unique"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0),
@@ -549,21 +559,33 @@ class Opportunity(TracksHistory, SoftDeletable):
             return True
         return self.pk is not None and self.contacts.filter(buying_role=role).exists()
 
+    def is_reopen_to(self, stage: Stage) -> bool:
+        """Leaving a closed outcome (won or lost) reopens the deal: the leader's numbers counted
+        it as closed, so it takes a reason and the team leader's approval."""
+        return self.stage.is_closed and stage.pk != self.stage_id
+
     def needs_approval_for(self, stage: Stage) -> bool:
-        """Seed 004 / SPEC stage 3: large deals need the team leader's approval to enter."""
+        """Seed 004 / SPEC stage 3: large deals need the team leader's approval to enter; and
+        reopening a closed deal needs it whatever the amount."""
+        if self.is_reopen_to(stage):
+            return True
         return stage.approval_threshold is not None and self.amount >= stage.approval_threshold
 
     def is_approved_for(self, stage: Stage, amount: Decimal | None = None) -> bool:
         """An approval counts for the stage it was given for and an amount no larger than it
-        (the deal's amount, or `amount` when checking a change)."""
+        (the deal's amount, or `amount` when checking a change). For a reopen it must have been
+        asked since the deal closed (an approval from before the close approved something else)."""
         from .approval import ApprovalRequest
 
-        return ApprovalRequest.objects.filter(
+        approvals = ApprovalRequest.objects.filter(
             opportunity=self,
             stage=stage,
             status=ApprovalRequest.Status.APPROVED,
             amount__gte=self.amount if amount is None else amount,
-        ).exists()
+        )
+        if self.is_reopen_to(stage) and self.closed_at:
+            approvals = approvals.filter(created_at__gte=self.closed_at)
+        return approvals.exists()
 
     def can_approve(self, user: User | None) -> bool:
         """The owner's team leader, or an admin, may approve; their own move needs no request."""
@@ -583,6 +605,19 @@ class Opportunity(TracksHistory, SoftDeletable):
         reason). An empty list means the move is allowed.
         """
         missing: list[str] = []
+        if self.stage_id is not None and stage.pipeline_id != self.stage.pipeline_id:
+            missing.append(
+                gettext(
+                    "“%(stage)s” belongs to the pipeline “%(pipeline)s”: use “Change pipeline” to move the deal there."
+                )
+                % {"stage": stage, "pipeline": stage.pipeline}
+            )
+            return missing
+        return missing + self.entry_requirements(stage, by=by, loss_reason=loss_reason)
+
+    def entry_requirements(self, stage: Stage, *, by: User | None = None, loss_reason=None) -> list[str]:
+        """The stage's own entry requirements (see `requirements_for`), whichever pipeline the deal is in."""
+        missing: list[str] = []
         if not stage.is_active:
             missing.append(gettext("The stage “%(stage)s” is no longer in use.") % {"stage": stage})
         if stage.requires_budget and not (self.budget_confirmed and self.budget_amount is not None):
@@ -601,6 +636,8 @@ class Opportunity(TracksHistory, SoftDeletable):
             missing.append(gettext("Set the close date."))
         if stage.requires_loss_reason and not (loss_reason or self.loss_reason_id):
             missing.append(gettext("Choose a loss reason."))
+        if stage.required_criteria:
+            missing += self.meddic_missing(stage.required_criteria)
         approval = self.approval_requirement(stage, by=by)
         if approval:
             missing.append(approval)
@@ -609,6 +646,8 @@ class Opportunity(TracksHistory, SoftDeletable):
     def approval_requirement(self, stage: Stage, *, by: User | None = None) -> str | None:
         """The leader-approval requirement for `stage` when it is unmet for `by`, else None."""
         if self.needs_approval_for(stage) and not self.can_approve(by) and not self.is_approved_for(stage):
+            if self.is_reopen_to(stage):
+                return gettext("Reopening a closed deal needs the team leader's approval.")
             return gettext("Deals of %(threshold)s or more need the team leader's approval for this stage.") % {
                 "threshold": f"{stage.approval_threshold:,.0f}"
             }
@@ -637,23 +676,37 @@ class Opportunity(TracksHistory, SoftDeletable):
 
         return ApprovalRequest.open_for(self, stage, by=by, note=note)
 
-    def move_or_request_approval(self, stage: Stage, by: User, note: str = "", loss_reason: LossReason | None = None):
+    def move_or_request_approval(
+        self, stage: Stage, by: User, note: str = "", loss_reason: LossReason | None = None, *, review: bool = False
+    ):
         """What the board and the stage form call: move when allowed; when only the leader's
         approval is missing, file an approval request instead. Returns the `StageChange` or
         the `ApprovalRequest`; any other unmet requirement raises `StageMoveRefused`.
+        `review`: the rep's note is also their review of a deal this move closes.
         """
-        if self.approval_requirement(stage, by=by):
+        if stage.pipeline_id == self.stage.pipeline_id and self.approval_requirement(stage, by=by):
             return self.request_approval(stage, by=by, note=note)
-        return self.move_to(stage, by, note=note, loss_reason=loss_reason)
+        return self.move_to(stage, by, note=note, loss_reason=loss_reason, review=review)
+
+    def reopen_reason_requirement(self, stage: Stage, note: str) -> str | None:
+        """A reopen must say why (the note becomes the reason on the stage history)."""
+        if self.is_reopen_to(stage) and not (note or "").strip():
+            return gettext("Give the reason for reopening the deal in the note.")
+        return None
 
     def stages_skipped_to(self, stage: Stage) -> int:
         """How many stages of the forward path a move jumps over (0 for a normal or backward move)."""
         current = self.stage
         if current.outcome == Stage.Outcome.LOST or stage.outcome == Stage.Outcome.LOST:
             return 0
-        if stage.order <= current.order:
+        if stage.order <= current.order or stage.pipeline_id != current.pipeline_id:
             return 0
-        return Stage.objects.active().pipeline().filter(order__gt=current.order, order__lt=stage.order).count()
+        return (
+            Stage.objects.active()
+            .pipeline()
+            .filter(pipeline_id=stage.pipeline_id, order__gt=current.order, order__lt=stage.order)
+            .count()
+        )
 
     def move_to(
         self,
@@ -663,14 +716,17 @@ class Opportunity(TracksHistory, SoftDeletable):
         loss_reason: LossReason | None = None,
         *,
         now: datetime | None = None,
+        review: bool = False,
     ) -> StageChange:
         """Move the deal to `stage`: the one way a stage changes.
 
         Locks the row, checks `requirements_for`, and on success writes the immutable
         `StageChange` (who, when, from, to, days in the previous stage, stages skipped), then
         sets probability, `stage_entered_at` and `closed_at`. Backward moves are allowed and
-        recorded; forward skips are allowed and flagged for the data-quality report. A refusal
-        raises `StageMoveRefused` and changes nothing.
+        recorded; forward skips are allowed and flagged for the data-quality report. Leaving a
+        won or lost outcome is a reopen: it needs a reason (`note`) and the leader's approval,
+        and is recorded as `is_reopen` (reports count it as a reopen, not as a new entry). A
+        refusal raises `StageMoveRefused` and changes nothing.
 
         The time of the move is taken after the row lock (unless `now` is given, as when
         replaying history), so concurrent moves of one deal get times in the order they were
@@ -684,6 +740,9 @@ class Opportunity(TracksHistory, SoftDeletable):
             if deal.stage_id == stage.pk:
                 raise StageMoveRefused([gettext("The deal is already in this stage.")])
             reasons = deal.requirements_for(stage, by=by, loss_reason=loss_reason)
+            reason_missing = deal.reopen_reason_requirement(stage, note)
+            if reason_missing:
+                reasons.append(reason_missing)
             if reasons:
                 raise StageMoveRefused(reasons)
             previous = deal.stage
@@ -700,6 +759,7 @@ class Opportunity(TracksHistory, SoftDeletable):
                 is_backward=stage.outcome != Stage.Outcome.LOST
                 and previous.outcome != Stage.Outcome.LOST
                 and stage.order < previous.order,
+                is_reopen=deal.is_reopen_to(stage),
                 amount=deal.amount,
                 loss_reason=loss_reason if stage.outcome == Stage.Outcome.LOST else None,
                 note=note,
@@ -712,9 +772,10 @@ class Opportunity(TracksHistory, SoftDeletable):
                 deal.loss_reason = loss_reason or deal.loss_reason
             else:
                 deal.loss_reason = None
-            if not stage.is_open and note.strip():
+            if review and not stage.is_open and note.strip():
                 # What the rep writes when closing (the Lost dialog's review notes) is the deal's
-                # review: one place, shown on the review card.
+                # review: one place, shown on the review card. (System notes, such as an admin
+                # action's or an approval's, are not a review.)
                 deal.review_notes = f"{deal.review_notes}\n\n{note.strip()}" if deal.review_notes else note.strip()
             deal.version += 1
             deal.save(
@@ -729,8 +790,125 @@ class Opportunity(TracksHistory, SoftDeletable):
                     "updated_at",
                 ]
             )
+            deal.emit_stage_events(previous, by)
         self.refresh_from_db()
         return change
+
+    def evaluate(self, by: User, *, ratings: dict, notes: dict | None = None, swot: dict | None = None) -> None:
+        """Seed 002: rate need fit, budget fit, decision cycle, purchase intent and competitive
+        position 1-5 (each with its note), and keep an optional SWOT (seed 000). The weighted
+        score (`EvaluationWeights.score`) is stored with the ratings so lists sort by it."""
+        errors = {}
+        for code in FACTOR_CODES:
+            value = ratings.get(code)
+            if value is not None and not (isinstance(value, int) and 1 <= value <= 5):
+                errors[rating_field(code)] = gettext("Rate from 1 to 5.")
+        if errors:
+            raise ValidationError(errors)
+        with transaction.atomic():
+            deal = Opportunity.objects.select_for_update().get(pk=self.pk)
+            fields = ["evaluation_score", "version", "updated_at"]
+            for code in FACTOR_CODES:
+                setattr(deal, rating_field(code), ratings.get(code))
+                fields.append(rating_field(code))
+                if notes is not None:
+                    setattr(deal, f"{rating_field(code)}_note", (notes.get(code) or "").strip())
+                    fields.append(f"{rating_field(code)}_note")
+            if swot is not None:
+                for name in SWOT_FIELDS:
+                    setattr(deal, name, (swot.get(name) or "").strip())
+                    fields.append(name)
+            deal.evaluation_score = EvaluationWeights.current().score(deal.ratings())
+            deal.version += 1
+            deal.save(update_fields=fields)
+        self.refresh_from_db()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """A deal belongs to the pipeline of its stage."""
+        return self.stage.pipeline
+
+    def change_pipeline(self, stage: Stage, by: User, note: str = "", *, now: datetime | None = None) -> StageChange:
+        """Move an open deal into an open stage of another pipeline: its own action, never a side
+        effect of `move_to`.
+
+        The target stage's entry requirements apply as for any move. The `StageChange` is marked
+        `pipeline_changed`, so the history shows it, and the conversion reports (which read
+        entries per stage) see the deal leave the old pipeline's stage and enter the new one's.
+        """
+        with transaction.atomic(), acting_as(by):
+            deal = Opportunity.objects.select_for_update().get(pk=self.pk)
+            now = now or timezone.now()  # after the lock, like move_to
+            previous = deal.stage
+            reasons: list[str] = []
+            if stage.pipeline_id == previous.pipeline_id:
+                reasons.append(gettext("The deal is already in this pipeline: move it to the stage instead."))
+            elif not previous.is_open:
+                reasons.append(gettext("Only an open deal can change pipeline."))
+            elif not stage.is_open:
+                reasons.append(gettext("Choose an open stage of the new pipeline."))
+            elif not stage.pipeline.is_active:
+                reasons.append(
+                    gettext("The pipeline “%(pipeline)s” is no longer in use.") % {"pipeline": stage.pipeline}
+                )
+            else:
+                reasons = deal.entry_requirements(stage, by=by)
+            if reasons:
+                raise StageMoveRefused(reasons)
+            change = StageChange.objects.create(
+                opportunity=deal,
+                from_stage=previous,
+                to_stage=stage,
+                from_probability=deal.probability,
+                to_probability=stage.probability,
+                changed_by=by,
+                changed_at=now,
+                days_in_previous_stage=_days_between(deal.stage_entered_at, now),
+                pipeline_changed=True,
+                amount=deal.amount,
+                note=note,
+            )
+            deal.stage = stage
+            deal.probability = stage.probability
+            deal.stage_entered_at = now
+            deal.version += 1
+            deal.save(update_fields=["stage", "probability", "stage_entered_at", "version", "updated_at"])
+        self.refresh_from_db()
+        return change
+
+    def webhook_data(self) -> dict:
+        """What an outgoing webhook tells about this deal (ids, names, money as a string)."""
+        stage = self.stage
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "amount": f"{Decimal(self.amount):.2f}",
+            "currency": settings.CRM_CURRENCY,
+            "stage": {"id": stage.pk, "name": stage.name, "name_en": stage.name_en, "outcome": stage.outcome},
+            "probability": self.probability,
+            "expected_close_date": self.expected_close_date,
+            "customer": {"id": self.customer_id, "name": self.customer.name},
+            "owner": {"id": self.owner_id, "username": self.owner.username},
+            "external_id": self.external_id,
+            "url": _absolute(self.get_absolute_url()),
+        }
+
+    def emit_stage_events(self, previous: Stage, by: User | None) -> None:
+        """Webhooks for a move: always stage_changed, and won or lost when the move closes the deal."""
+
+        def data() -> dict:
+            return {
+                **self.webhook_data(),
+                "from_stage": {"id": previous.pk, "name": previous.name, "name_en": previous.name_en},
+                "by": getattr(by, "username", None),
+                "loss_reason": str(self.loss_reason) if self.loss_reason_id else None,
+            }
+
+        emit("deal.stage_changed", data)
+        if self.stage.outcome == Stage.Outcome.WON:
+            emit("deal.won", data)
+        elif self.stage.outcome == Stage.Outcome.LOST:
+            emit("deal.lost", data)
 
     def record_creation(self, by: User | None, now: datetime | None = None) -> StageChange:
         """The entry into the first stage, so conversion reports count every deal that entered it."""
@@ -748,9 +926,12 @@ class Opportunity(TracksHistory, SoftDeletable):
         )
 
     @classmethod
-    def open_new(cls, *, by: User, stage: Stage | None = None, **fields) -> Opportunity:
-        """Create a deal in its first stage (default: the first open stage) with its history row."""
-        stage = stage or Stage.objects.first_open()
+    def open_new(
+        cls, *, by: User, stage: Stage | None = None, pipeline: Pipeline | None = None, **fields
+    ) -> Opportunity:
+        """Create a deal in its first stage (default: the first open stage of `pipeline`, else of
+        the default pipeline) with its history row."""
+        stage = stage or Stage.objects.first_open(pipeline)
         now = timezone.now()
         fields.setdefault("owner", by)
         with transaction.atomic(), acting_as(by):
@@ -758,20 +939,29 @@ class Opportunity(TracksHistory, SoftDeletable):
                 stage=stage, probability=stage.probability, stage_entered_at=now, created_by=by, **fields
             )
             deal.record_creation(by, now)
+            emit("deal.created", lambda: {**deal.webhook_data(), "by": getattr(by, "username", None)})
         return deal
 
-    def start_follow_on(self, by: User, *, kind: str = Kind.REPEAT, name: str = "", amount=None) -> Opportunity:
-        """Seed 001 stage 4: a won customer spawns repeat, upsell or renewal business."""
+    def start_follow_on(
+        self, by: User, *, kind: str = Kind.REPEAT, name: str = "", amount=None, pipeline: Pipeline | None = None
+    ) -> Opportunity:
+        """Seed 001 stage 4: a won customer spawns repeat, upsell or renewal business.
+
+        It opens in `pipeline`; by default a renewal goes to the pipeline marked for renewals and
+        a repeat purchase or an upsell to the default pipeline."""
         if self.stage.outcome != Stage.Outcome.WON:
             raise ValidationError(gettext("Only a won deal can start a follow-on opportunity."))
         if kind not in (self.Kind.REPEAT, self.Kind.UPSELL, self.Kind.RENEWAL):
             raise ValidationError(gettext("A follow-on is a repeat purchase, an upsell or a renewal."))
+        if pipeline is None:
+            pipeline = Pipeline.objects.for_renewals() if kind == self.Kind.RENEWAL else Pipeline.objects.default()
         with acting_as(by):
-            return self._start_follow_on(by, kind=kind, name=name, amount=amount)
+            return self._start_follow_on(by, kind=kind, name=name, amount=amount, pipeline=pipeline)
 
-    def _start_follow_on(self, by: User, *, kind: str, name: str, amount) -> Opportunity:
+    def _start_follow_on(self, by: User, *, kind: str, name: str, amount, pipeline: Pipeline) -> Opportunity:
         deal = Opportunity.open_new(
             by=by,
+            pipeline=pipeline,
             owner=self.owner,
             name=name or f"{self.name} · {self.Kind(kind).label}",
             customer=self.customer,
@@ -834,6 +1024,10 @@ class Opportunity(TracksHistory, SoftDeletable):
             attachment.purge()
 
 
+def _absolute(path: str) -> str:
+    return f"{settings.CRM_BASE_URL.rstrip('/')}{path}"
+
+
 def _days_between(start: datetime, end: datetime) -> Decimal:
     return (Decimal((end - start).total_seconds()) / Decimal(86400)).quantize(CENT)
 
@@ -883,6 +1077,12 @@ class StageChange(models.Model):
     days_in_previous_stage = models.DecimalField(_("days in previous stage"), max_digits=9, decimal_places=2)
     stages_skipped = models.PositiveSmallIntegerField(_("stages skipped"), default=0)
     is_backward = models.BooleanField(_("backward"), default=False)
+    is_reopen = models.BooleanField(
+        _("reopen"), default=False, help_text=_("Left a won or lost outcome (with the leader's approval).")
+    )
+    pipeline_changed = models.BooleanField(
+        _("pipeline changed"), default=False, help_text=_("The deal moved into a stage of another pipeline.")
+    )
     amount = models.DecimalField(_("amount at the time"), max_digits=14, decimal_places=2, default=Decimal("0"))
     loss_reason = models.ForeignKey(
         LossReason, verbose_name=_("loss reason"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -915,6 +1115,7 @@ class StageChange(models.Model):
                 name="stagechange_report_from_idx",
             ),
             models.Index(fields=["changed_at"], condition=Q(stages_skipped__gt=0), name="stagechange_skip_idx"),
+            models.Index(fields=["changed_at"], condition=Q(is_reopen=True), name="stagechange_reopen_idx"),
         ]
 
     def __str__(self) -> str:

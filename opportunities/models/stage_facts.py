@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 
 
 def further_stage_ids(stage: Stage, stages: list[Stage]) -> list[int]:
-    """The stages further along the path than `stage` (won included, lost never)."""
-    return [s.pk for s in stages if s.outcome != Stage.Outcome.LOST and s.order > stage.order]
+    """The stages further along `stage`'s own pipeline (its later open stages and won, never lost)."""
+    return [
+        s.pk
+        for s in stages
+        if s.pipeline_id == stage.pipeline_id and s.outcome != Stage.Outcome.LOST and s.order > stage.order
+    ]
 
 
 class StageFactManager(models.Manager):
@@ -44,11 +48,12 @@ class StageFact(models.Model):
         "opportunities.Opportunity", verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="+"
     )
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="+")
-    # Null when the history has a move out of the stage but no entry into it.
+    # Null when the history has a move out of the stage but no entry into it (a reopen is no entry).
     first_entered_at = models.DateTimeField(_("first entered"), null=True, blank=True)
     # The latest entry into a stage further along the path: the deal went on if it is later
     # than the first entry here.
     onward_at = models.DateTimeField(_("went on"), null=True, blank=True)
+    # Selling time: a reopen's days (the deal sat closed) are left out, as the cycle report does.
     days_in_stage = models.DecimalField(_("days in stage"), max_digits=11, decimal_places=2, default=Decimal("0"))
 
     objects = StageFactManager()
@@ -77,31 +82,38 @@ class StageFact(models.Model):
         return bool(self.first_entered_at and self.onward_at and self.onward_at > self.first_entered_at)
 
     @classmethod
+    def _for(cls, change: StageChange, stage: Stage) -> StageFact:
+        """The deal's fact row for `stage`; a new one starts from the deal's earlier history."""
+        fact, created = cls.all_objects.get_or_create(opportunity_id=change.opportunity_id, stage_id=stage.pk)
+        if created:
+            onward = further_stage_ids(stage, list(Stage.objects.all()))
+            fact.onward_at = (
+                change.__class__.all_objects.filter(opportunity_id=change.opportunity_id, to_stage_id__in=onward)
+                .exclude(pk=change.pk)
+                .aggregate(at=Max("changed_at"))["at"]
+            )
+            if fact.onward_at is not None:
+                fact.save(update_fields=["onward_at"])
+        return fact
+
+    @classmethod
     def record(cls, change: StageChange) -> None:
         """Fold one new stage change into its deal's facts (called inside the change's transaction)."""
-        deal_id = change.opportunity_id
-        entered, _ = cls.all_objects.get_or_create(opportunity_id=deal_id, stage_id=change.to_stage_id)
-        if entered.first_entered_at is None or change.changed_at < entered.first_entered_at:
+        to_stage = change.to_stage
+        entered = cls._for(change, to_stage)
+        if not change.is_reopen and (entered.first_entered_at is None or change.changed_at < entered.first_entered_at):
             entered.first_entered_at = change.changed_at
-            if entered.onward_at is None:
-                # A stage entered for the first time after the deal had been further along.
-                stages = list(Stage.objects.all())
-                onward = further_stage_ids(change.to_stage, stages)
-                entered.onward_at = (
-                    change.__class__.all_objects.filter(opportunity_id=deal_id, to_stage_id__in=onward)
-                    .exclude(pk=change.pk)
-                    .aggregate(at=Max("changed_at"))["at"]
-                )
-            entered.save(update_fields=["first_entered_at", "onward_at"])
-        if change.from_stage_id is not None and change.days_in_previous_stage:
-            left, _ = cls.all_objects.get_or_create(opportunity_id=deal_id, stage_id=change.from_stage_id)
+            entered.save(update_fields=["first_entered_at"])
+        if change.from_stage_id is not None and change.days_in_previous_stage and not change.is_reopen:
+            left = cls._for(change, change.from_stage)
             cls.all_objects.filter(pk=left.pk).update(
                 days_in_stage=models.F("days_in_stage") + change.days_in_previous_stage
             )
-        to_stage = change.to_stage
         if to_stage.outcome != Stage.Outcome.LOST:
-            earlier = Stage.objects.filter(order__lt=to_stage.order).exclude(outcome=Stage.Outcome.LOST)
-            cls.all_objects.filter(opportunity_id=deal_id, stage__in=earlier).filter(
+            earlier = Stage.objects.filter(pipeline_id=to_stage.pipeline_id, order__lt=to_stage.order).exclude(
+                outcome=Stage.Outcome.LOST
+            )
+            cls.all_objects.filter(opportunity_id=change.opportunity_id, stage__in=earlier).filter(
                 Q(onward_at__isnull=True) | Q(onward_at__lt=change.changed_at)
             ).update(onward_at=change.changed_at)
 
@@ -117,10 +129,14 @@ class StageFact(models.Model):
             facts = facts.filter(opportunity_id__in=opportunity_ids)
         stages = list(Stage.objects.all())
         per_stage: dict[tuple[int, int], dict] = {}
-        for row in changes.values("opportunity_id", "to_stage_id").annotate(first=Min("changed_at")).order_by():
+        for row in (
+            changes.values("opportunity_id", "to_stage_id")
+            .annotate(first=Min("changed_at", filter=Q(is_reopen=False)))
+            .order_by()
+        ):
             per_stage[row["opportunity_id"], row["to_stage_id"]] = {"first": row["first"], "days": Decimal("0")}
         for row in (
-            changes.filter(from_stage__isnull=False)
+            changes.filter(from_stage__isnull=False, is_reopen=False)
             .values("opportunity_id", "from_stage_id")
             .annotate(days=Sum("days_in_previous_stage"))
             .order_by()

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from audit.tracking import TracksHistory
 from crm.choices import BilingualName, ForecastCategory
 
+from .pipelines import Pipeline
+from .qualification import MEDDIC_CODES
+
 
 class StageQuerySet(models.QuerySet):
     def active(self) -> StageQuerySet:
@@ -22,17 +25,24 @@ class StageQuerySet(models.QuerySet):
         """The forward path: open stages, then won (lost stands beside the path)."""
         return self.exclude(outcome=Stage.Outcome.LOST)
 
-    def first_open(self) -> Stage:
-        stage = self.active().open().order_by("order").first()
+    def in_pipeline(self, pipeline: Pipeline | int | None) -> StageQuerySet:
+        """The stages of one pipeline (None: the default pipeline)."""
+        if pipeline is None:
+            pipeline = Pipeline.objects.default()
+        return self.filter(pipeline=pipeline)
+
+    def first_open(self, pipeline: Pipeline | int | None = None) -> Stage:
+        """Where a new deal of `pipeline` starts (None: the default pipeline)."""
+        stage = self.in_pipeline(pipeline).active().open().order_by("order").first()
         if stage is None:
             raise Stage.DoesNotExist("No active open stage is configured.")
         return stage
 
-    def won(self) -> Stage:
-        return self.active().filter(outcome=Stage.Outcome.WON).order_by("order").get()
+    def won(self, pipeline: Pipeline | int | None = None) -> Stage:
+        return self.in_pipeline(pipeline).active().filter(outcome=Stage.Outcome.WON).order_by("order").get()
 
-    def lost(self) -> Stage:
-        return self.active().filter(outcome=Stage.Outcome.LOST).order_by("order").get()
+    def lost(self, pipeline: Pipeline | int | None = None) -> Stage:
+        return self.in_pipeline(pipeline).active().filter(outcome=Stage.Outcome.LOST).order_by("order").get()
 
 
 class Stage(TracksHistory, BilingualName):
@@ -41,7 +51,8 @@ class Stage(TracksHistory, BilingualName):
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
-    order = models.PositiveSmallIntegerField(_("order"), unique=True)
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="stages")
+    order = models.PositiveSmallIntegerField(_("order"))
     probability = models.PositiveSmallIntegerField(
         _("probability (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
@@ -75,6 +86,12 @@ class Stage(TracksHistory, BilingualName):
     requires_amount = models.BooleanField(_("requires an amount above zero"), default=False)
     requires_close_date = models.BooleanField(_("requires a close date"), default=False)
     requires_loss_reason = models.BooleanField(_("requires a loss reason"), default=False)
+    required_criteria = models.JSONField(
+        _("requires MEDDIC criteria"),
+        default=list,
+        blank=True,
+        help_text=_("MEDDIC criteria a deal must have evidenced and confirmed to enter this stage."),
+    )
     approval_threshold = models.DecimalField(
         _("approval threshold"),
         max_digits=14,
@@ -90,8 +107,9 @@ class Stage(TracksHistory, BilingualName):
     class Meta:
         verbose_name = _("stage")
         verbose_name_plural = _("stages")
-        ordering = ["order"]
+        ordering = ["pipeline__order", "pipeline_id", "order"]
         constraints = [
+            models.UniqueConstraint(fields=["pipeline", "order"], name="stage_order_unique_in_pipeline"),
             models.CheckConstraint(
                 condition=Q(probability__gte=0) & Q(probability__lte=100), name="stage_probability_0_100"
             ),
@@ -127,8 +145,24 @@ class Stage(TracksHistory, BilingualName):
             return self.guidance_en
         return self.guidance
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        unknown = [c for c in self.required_criteria or [] if c not in MEDDIC_CODES]
+        if unknown or not isinstance(self.required_criteria, list):
+            raise ValidationError({"required_criteria": _("Choose criteria from the MEDDIC list.")})
+
+    @property
+    def label_with_pipeline(self) -> str:
+        """“Pipeline · stage”, where stages of several pipelines are listed together."""
+        return f"{self.pipeline} · {self}"
+
     def save(self, *args, **kwargs) -> None:
-        """Probability always follows the stage: a changed probability is written to every deal in it."""
+        """Probability always follows the stage: a changed probability is written to every deal in it.
+
+        A stage created without a pipeline belongs to the default pipeline."""
+        if self.pipeline_id is None:
+            self.pipeline = Pipeline.objects.default()
         with transaction.atomic():
             old = None
             if self.pk:

@@ -10,7 +10,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..models import ApprovalRequest, Opportunity, Stage
+from crm.idempotency import submit_once
+
+from ..approval_forms import ApprovalRequestForm, DecisionForm
+from ..models import ApprovalRequest, Opportunity
 from .common import safe_next
 
 
@@ -22,21 +25,29 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
+def _form_error_text(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
 @require_POST
 def decide_approval(request: HttpRequest, pk: int) -> HttpResponse:
     """The leader approves or rejects a large deal, from the notification list or the deal page."""
     approval = get_object_or_404(ApprovalRequest.objects.visible_to(request.user), pk=pk)
-    decision = request.POST.get("decision")
-    comment = request.POST.get("comment", "")
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error_text(form))
+        return _back(request)
+    comment = form.cleaned_data["comment"]
     try:
-        if decision == "approve":
-            approval.approve(request.user, comment)
-            messages.success(request, _("Approved: the deal moved into “%(stage)s”.") % {"stage": approval.stage})
-        elif decision == "reject":
+        if form.cleaned_data["decision"] == "approve":
+            change = approval.approve(request.user, comment)
+            if change.is_reopen:
+                messages.success(request, _("Approved: the deal reopened in “%(stage)s”.") % {"stage": approval.stage})
+            else:
+                messages.success(request, _("Approved: the deal moved into “%(stage)s”.") % {"stage": approval.stage})
+        else:
             approval.reject(request.user, comment)
             messages.success(request, _("Rejected; the rep has been told why."))
-        else:
-            messages.error(request, _("Choose approve or reject."))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return _back(request)
@@ -46,17 +57,24 @@ def decide_approval(request: HttpRequest, pk: int) -> HttpResponse:
 def request_approval(request: HttpRequest, opportunity_pk: int) -> HttpResponse:
     """The rep asks the team leader to let a large deal into a stage."""
     deal = get_object_or_404(Opportunity.objects.visible_to(request.user), pk=opportunity_pk)
-    stage_id = request.POST.get("stage", "")
-    stage = Stage.objects.filter(pk=int(stage_id)).first() if stage_id.isdigit() else None
-    if stage is None:
-        messages.error(request, _("Choose the stage to request approval for."))
+    form = ApprovalRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error_text(form))
         return _back(request)
+    back = _back(request).url
     try:
-        deal.request_approval(stage, by=request.user, note=request.POST.get("note", ""))
-        messages.success(request, _("Approval requested; the team leader has been notified."))
+        outcome = submit_once(
+            request,
+            "opportunities:request_approval",
+            lambda: deal.request_approval(form.cleaned_data["stage"], by=request.user, note=form.cleaned_data["note"]),
+            lambda _request: back,
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    return _back(request)
+        return redirect(back)
+    if not outcome.replayed:
+        messages.success(request, _("Approval requested; the team leader has been notified."))
+    return redirect(outcome.url)
 
 
 @require_POST

@@ -16,14 +16,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ..filters import BoardFilter
 from ..forms import MoveForm
-from ..models import ApprovalRequest, LossReason, Opportunity, Stage, StageMoveRefused
+from ..models import ApprovalRequest, LossReason, Opportunity, Pipeline, Stage, StageMoveRefused
 from ..models.opportunity import weighted_totals
+from ..models.pipelines import pipeline_shown_to
 from .common import active_stages, get_opportunity_for, is_htmx, safe_next
 
 CARDS_PER_COLUMN = 20
@@ -35,6 +35,7 @@ CARD_FIELDS = (
     "probability",
     "stage_id",
     "stage_entered_at",
+    "evaluation_score",
     "next_follow_up_at",
     "closed_at",
     "close_date_push_count",
@@ -125,8 +126,11 @@ def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True
 
 
 def board(request: HttpRequest) -> HttpResponse:
+    """One pipeline at a time: the one asked for, else the user's last used, else the default."""
     now = timezone.now()
-    stages = active_stages()
+    pipelines = list(Pipeline.objects.active())
+    pipeline = pipeline_shown_to(request.user, request.GET.get("pipeline"), pipelines)
+    stages = active_stages(pipeline)
     filterset = board_filterset(request.user, request.GET, now=now, stages=stages)
     queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     columns = build_columns(queryset, stages, now)
@@ -143,6 +147,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "board_query": request.GET.urlencode(),
             "here": request.get_full_path(),
             "show_owner": filterset.sees_others,
+            "pipeline": pipeline,
+            "pipelines": pipelines,
         },
     )
 
@@ -157,11 +163,10 @@ def _move_outcome(deal: Opportunity, stage: Stage, form: MoveForm, user) -> tupl
     note = form.cleaned_data.get("note") or ""
     loss_reason = form.cleaned_data.get("loss_reason")
     try:
-        result = deal.move_or_request_approval(stage, user, note=note, loss_reason=loss_reason)
-    except StageMoveRefused:
-        reasons = deal.requirements_for(stage, by=user, loss_reason=loss_reason) or [
-            gettext("The deal is already in this stage.")
-        ]
+        result = deal.move_or_request_approval(stage, user, note=note, loss_reason=loss_reason, review=True)
+    except StageMoveRefused as refusal:
+        reasons = deal.requirements_for(stage, by=user, loss_reason=loss_reason)
+        reasons += [r for r in refusal.reasons if r not in reasons]
         return False, reasons, deal.approval_requirement(stage, by=user) is not None, None
     except ValidationError as refusal:
         return False, list(refusal.messages), False, None
@@ -195,7 +200,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             request, deal, moved=moved, reasons=reasons, needs_approval=needs_approval, approval=approval
         )
     if moved:
-        messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage})
+        messages.success(request, moved_message(deal, stage))
     elif approval is not None:
         messages.info(request, approval_requested_message(deal, stage))
     else:
@@ -211,7 +216,20 @@ def _form_errors(form: MoveForm) -> list[str]:
     return [str(e) for errors in form.errors.values() for e in errors]
 
 
+def moved_message(deal: Opportunity, stage: Stage) -> str:
+    """What the rep reads after a move; leaving won or lost says "reopened", not "moved"."""
+    last = deal.stage_changes.order_by("-changed_at", "-pk").only("is_reopen").first()
+    if last is not None and last.is_reopen:
+        return _("“%(deal)s” reopened in %(stage)s.") % {"deal": deal, "stage": stage}
+    return _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage}
+
+
 def approval_requested_message(deal: Opportunity, stage: Stage) -> str:
+    if deal.is_reopen_to(stage):
+        return _(
+            "Reopening “%(deal)s” in %(stage)s needs the team leader's approval: the request has been sent "
+            "with your reason, and you will be notified of the decision."
+        ) % {"deal": deal, "stage": stage}
     return _(
         "“%(deal)s” needs the team leader's approval to enter %(stage)s: the request has been sent, "
         "and you will be notified of the decision."
@@ -222,7 +240,7 @@ def _board_response(
     request: HttpRequest, deal: Opportunity, *, moved: bool, reasons, needs_approval, approval
 ) -> HttpResponse:
     now = timezone.now()
-    stages = active_stages()
+    stages = active_stages(deal.stage.pipeline_id)
     if moved:
         deal = get_opportunity_for(request.user, deal.pk)
     filters = QueryDict(request.POST.get("board_query", ""))
@@ -246,6 +264,7 @@ def _board_response(
             "needs_approval": needs_approval,
             "approval": approval,
             "approval_message": approval_requested_message(deal, approval.stage) if approval else "",
+            "moved_message": moved_message(deal, deal.stage) if moved else "",
             "columns": columns,
             "stages": stages,
             "now": now,

@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 def get_opportunity_for(user: User, pk: int) -> Opportunity:
     """The deal with this id if `user` may see it, else 404 (never a bare `.get`)."""
     queryset = Opportunity.objects.visible_to(user).select_related(
-        "customer", "stage", "owner__team", "primary_contact", "loss_reason", "source", "parent", "manager_category_by"
+        "customer",
+        "stage__pipeline",
+        "owner__team",
+        "primary_contact",
+        "loss_reason",
+        "source",
+        "parent",
+        "manager_category_by",
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -36,6 +43,9 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def active_stages() -> list[Stage]:
-    """The configured stages, in order: open ones, then won, then lost."""
-    return list(Stage.objects.active().order_by("order"))
+def active_stages(pipeline=None) -> list[Stage]:
+    """The configured stages of `pipeline` (None: of every pipeline), in order: open ones, then won, then lost."""
+    stages = Stage.objects.active().select_related("pipeline")
+    if pipeline is not None:
+        return list(stages.filter(pipeline=pipeline).order_by("order"))
+    return list(stages.order_by("pipeline__order", "pipeline_id", "order"))

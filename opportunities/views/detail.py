@@ -15,18 +15,22 @@ from django.views.generic import UpdateView
 
 from audit.display import describe
 from audit.models import FieldChange
+from crm.idempotency import submit_once
 from customers.models import Customer
 
 from ..forms import (
+    ChangePipelineForm,
     ContactRoleForm,
     DealContactForm,
     EditConflict,
+    EvaluationForm,
     FollowOnForm,
     FollowUpForm,
     ForecastCategoryForm,
     MoveForm,
     ObjectionForm,
     OpportunityForm,
+    ResolveObjectionForm,
 )
 from ..models import Opportunity, Stage
 from .common import active_stages, get_opportunity_for, is_htmx
@@ -118,8 +122,11 @@ def stage_path(deal: Opportunity, stages: list[Stage]) -> tuple[list[Stage], Sta
 
 def render_detail(request: HttpRequest, deal: Opportunity, status: int = 200, **forms) -> HttpResponse:
     now = timezone.now()
-    stages = active_stages()
+    stages = active_stages(deal.stage.pipeline_id)
     path, following = stage_path(deal, stages)
+    move_form = forms.get("move_form") or MoveForm()
+    move_form.fields["stage"].queryset = Stage.objects.active().filter(pipeline_id=deal.stage.pipeline_id)
+    change_pipeline_form = forms.get("change_pipeline_form") or ChangePipelineForm(deal=deal)
     context = {
         "deal": deal,
         "opportunity": deal,
@@ -136,7 +143,11 @@ def render_detail(request: HttpRequest, deal: Opportunity, status: int = 200, **
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"occurred_at": now}),
         "objection_form": forms.get("objection_form") or ObjectionForm(),
         "contact_form": forms.get("contact_form") or DealContactForm(),
-        "move_form": forms.get("move_form") or MoveForm(),
+        "move_form": move_form,
+        "evaluation_form": forms.get("evaluation_form") or EvaluationForm(deal=deal),
+        "meddic": deal.meddic_status() if deal.stage.pipeline.uses_meddic else None,
+        "change_pipeline_form": change_pipeline_form,
+        "has_other_pipelines": change_pipeline_form.fields["stage"].queryset.exists(),
         "follow_on_form": forms.get("follow_on_form") or FollowOnForm(),
         "category_form": forms.get("category_form") or category_form(deal),
         "judgement_form": forms.get("judgement_form") or judgement_form(deal),
@@ -204,7 +215,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a follow-up; with htmx the form, timeline and figures update in place."""
     deal = get_opportunity_for(request.user, pk)
     form = FollowUpForm(request.POST)
-    if form.log_if_valid(by=request.user, opportunity=deal):
+    logged = form.log_if_valid(by=request.user, opportunity=deal, request=request, action="opportunities:log_follow_up")
+    if logged:
         if is_htmx(request):
             now = timezone.now()
             _path, following = stage_path(deal, active_stages())
@@ -222,7 +234,8 @@ def log_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                     "saved": True,
                 },
             )
-        messages.success(request, _("Follow-up logged."))
+        if not logged.replayed:
+            messages.success(request, _("Follow-up logged."))
         return redirect(deal)
     if is_htmx(request):
         action = reverse("opportunities:log_follow_up", args=[deal.pk])
@@ -236,19 +249,31 @@ def add_objection(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm(request.POST)
     if not form.is_valid():
         return render_detail(request, deal, objection_form=form)
-    objection = form.save(commit=False)
-    objection.opportunity = deal
-    objection.created_by = request.user
-    objection.save()
-    messages.success(request, _("Objection recorded."))
-    return redirect(f"{deal.get_absolute_url()}#objections")
+
+    def record():
+        objection = form.save(commit=False)
+        objection.opportunity = deal
+        objection.created_by = request.user
+        objection.save()
+        return objection
+
+    outcome = submit_once(
+        request, "opportunities:add_objection", record, lambda _o: f"{deal.get_absolute_url()}#objections"
+    )
+    if not outcome.replayed:
+        messages.success(request, _("Objection recorded."))
+    return redirect(outcome.url)
 
 
 @require_POST
 def resolve_objection(request: HttpRequest, pk: int, objection_pk: int) -> HttpResponse:
     deal = get_opportunity_for(request.user, pk)
     objection = get_object_or_404(deal.objections, pk=objection_pk)
-    objection.resolve(response=(request.POST.get("response") or "").strip()[:2000])
+    form = ResolveObjectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(f"{deal.get_absolute_url()}#objections")
+    objection.resolve(response=form.cleaned_data["response"].strip())
     messages.success(request, _("Objection marked resolved."))
     return redirect(f"{deal.get_absolute_url()}#objections")
 
@@ -260,12 +285,18 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
     form = DealContactForm(request.POST)
     if not form.is_valid():
         return render_detail(request, deal, contact_form=form)
-    contact = form.save(commit=False)
-    contact.customer = deal.customer
-    contact.save()
-    deal.add_to_decision_chain(contact, by=request.user)
-    messages.success(request, _("Contact added to the deal."))
-    return redirect(f"{deal.get_absolute_url()}#contacts")
+
+    def add():
+        contact = form.save(commit=False)
+        contact.customer = deal.customer
+        contact.save()
+        deal.add_to_decision_chain(contact, by=request.user)
+        return contact
+
+    outcome = submit_once(request, "opportunities:add_contact", add, lambda _c: f"{deal.get_absolute_url()}#contacts")
+    if not outcome.replayed:
+        messages.success(request, _("Contact added to the deal."))
+    return redirect(outcome.url)
 
 
 @require_POST
@@ -290,17 +321,58 @@ def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render_detail(request, deal, follow_on_form=form)
     try:
-        new = deal.start_follow_on(
-            request.user,
-            kind=form.cleaned_data["kind"],
-            name=form.cleaned_data["name"],
-            amount=form.cleaned_data["amount"],
+        outcome = submit_once(
+            request,
+            "opportunities:follow_on",
+            lambda: deal.start_follow_on(
+                request.user,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                amount=form.cleaned_data["amount"],
+                pipeline=form.cleaned_data["pipeline"],
+            ),
+            lambda new: new.get_absolute_url(),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(deal)
-    messages.success(request, _("Follow-on opportunity created."))
-    return redirect(new)
+    if not outcome.replayed:
+        messages.success(request, _("Follow-on opportunity created."))
+    return redirect(outcome.url)
+
+
+@require_POST
+def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the deal's evaluation (five factors, notes, SWOT) through `Opportunity.evaluate`."""
+    deal = get_opportunity_for(request.user, pk)
+    form = EvaluationForm(request.POST, deal=deal)
+    if not form.is_valid():
+        return render_detail(request, deal, status=400, evaluation_form=form)
+    try:
+        form.evaluate(deal, request.user)
+    except ValidationError as refusal:
+        form.add_error(None, refusal)
+        return render_detail(request, deal, status=400, evaluation_form=form)
+    messages.success(request, _("Evaluation saved."))
+    return redirect(f"{deal.get_absolute_url()}#evaluation")
+
+
+@require_POST
+def change_pipeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the deal into another pipeline (through `Opportunity.change_pipeline`)."""
+    deal = get_opportunity_for(request.user, pk)
+    form = ChangePipelineForm(request.POST, deal=deal)
+    if not form.is_valid():
+        return render_detail(request, deal, status=400, change_pipeline_form=form)
+    stage = form.cleaned_data["stage"]
+    try:
+        deal.change_pipeline(stage, request.user, note=form.cleaned_data["note"])
+    except ValidationError as refusal:
+        for reason in refusal.messages:
+            form.add_error("stage", reason)
+        return render_detail(request, deal, status=400, change_pipeline_form=form)
+    messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.label_with_pipeline})
+    return redirect(deal)
 
 
 class OpportunityEditView(UpdateView):
@@ -318,12 +390,13 @@ class OpportunityEditView(UpdateView):
 
     def form_valid(self, form):
         try:
-            self.object = form.save()
+            outcome = submit_once(self.request, "opportunities:edit", form.save, lambda deal: deal.get_absolute_url())
         except EditConflict:
             form.add_conflict_error()
             return self.form_invalid(form)
-        messages.success(self.request, _("Opportunity saved."))
-        return redirect(self.object)
+        if not outcome.replayed:
+            messages.success(self.request, _("Opportunity saved."))
+        return redirect(outcome.url)
 
 
 def new_for_customer(request: HttpRequest, customer_pk: int) -> HttpResponse:
@@ -332,8 +405,14 @@ def new_for_customer(request: HttpRequest, customer_pk: int) -> HttpResponse:
     form = OpportunityForm(request.POST or None, user=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "competitors")}
-        deal = Opportunity.open_new(by=request.user, customer=customer, **fields)
-        deal.competitors.set(form.cleaned_data["competitors"])
-        messages.success(request, _("Opportunity created."))
-        return redirect(deal)
+
+        def open_new() -> Opportunity:
+            deal = Opportunity.open_new(by=request.user, customer=customer, **fields)
+            deal.competitors.set(form.cleaned_data["competitors"])
+            return deal
+
+        outcome = submit_once(request, "opportunities:new_for_customer", open_new, lambda deal: deal.get_absolute_url())
+        if not outcome.replayed:
+            messages.success(request, _("Opportunity created."))
+        return redirect(outcome.url)
     return render(request, "opportunities/edit.html", {"form": form, "customer": customer})

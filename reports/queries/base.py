@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from crm.scoping import owner_scope
-from opportunities.models import Opportunity, Stage, StageChange, StageFact
+from opportunities.models import Opportunity, Pipeline, Stage, StageChange, StageFact
 
 from ..periods import Period
 
@@ -78,8 +78,11 @@ class ReportScope:
     stages: list[Stage]
     deal_q: Q = field(default_factory=Q)
     change_q: Q = field(default_factory=Q)
+    fact_q: Q = field(default_factory=Q)  # the filters, for the per-deal stage facts
     team: Team | None = None
     rep: User | None = None
+    pipeline: Pipeline | None = None
+    several_pipelines: bool = False
 
     def deals(self) -> QuerySet[Opportunity]:
         return Opportunity.objects.visible_to(self.user).filter(self.deal_q)
@@ -89,7 +92,7 @@ class ReportScope:
 
     def stage_facts(self) -> QuerySet[StageFact]:
         """The per-deal stage facts in scope, quick wins left out (as `history`)."""
-        facts = StageFact.objects.filter(self.change_q).exclude(opportunity_id__in=quick_win_ids())
+        facts = StageFact.objects.filter(self.fact_q).exclude(opportunity_id__in=quick_win_ids())
         q = owner_scope(self.user, "opportunity__owner")
         return facts if q is None else facts.filter(q)
 
@@ -116,8 +119,31 @@ class ReportScope:
 
     @property
     def first_stage(self) -> Stage | None:
-        active = [s for s in self.open_stages if s.is_active] or self.open_stages
-        return active[0] if active else None
+        first = self.first_stages
+        return first[0] if first else None
+
+    @property
+    def first_stages(self) -> list[Stage]:
+        """The first open stage of each pipeline in scope (of the chosen one when filtered)."""
+        found: dict[int, Stage] = {}
+        for stage in self.open_stages:
+            if stage.is_active or stage.pipeline_id not in found:
+                current = found.get(stage.pipeline_id)
+                if current is None or (stage.is_active and not current.is_active):
+                    found[stage.pipeline_id] = stage
+        return list(found.values())
+
+    def further_stage_ids(self, stage: Stage) -> list[int]:
+        """Stages further along `stage`'s own pipeline (its later open stages and won)."""
+        return [
+            s.pk
+            for s in self.stages
+            if s.pipeline_id == stage.pipeline_id and s.outcome != Stage.Outcome.LOST and s.order > stage.order
+        ]
+
+    def stage_label(self, stage: Stage) -> str:
+        """A stage's name, with its pipeline's when the report lists stages of several pipelines."""
+        return stage.label_with_pipeline if self.several_pipelines else str(stage)
 
     def stage(self, pk) -> Stage | None:
         return next((s for s in self.stages if s.pk == pk), None)
@@ -158,15 +184,37 @@ class ReportScope:
         return Q(user=self.user)
 
 
-def build_scope(user: User, filterset: ReportFilter | None, period: Period, now: datetime | None = None) -> ReportScope:
-    """One query: the stages (names, order, thresholds) every report needs."""
-    stages = list(Stage.objects.order_by("order"))
-    scope = ReportScope(user=user, period=period, now=now or timezone.now(), stages=stages)
+def build_scope(
+    user: User,
+    filterset: ReportFilter | None,
+    period: Period,
+    now: datetime | None = None,
+    pipeline: Pipeline | None = None,
+) -> ReportScope:
+    """One query: the stages (names, order, thresholds, pipeline) every report needs.
+
+    A chosen pipeline (`pipeline=<id>`) narrows the stages to its own; deals then are those now
+    in one of its stages, and the history the moves into or out of them, so a deal that changed
+    pipeline left one and entered the other. Without one, the reports sum over all pipelines.
+    """
+    if pipeline is None and filterset is not None:
+        pipeline = filterset.value("pipeline")
+    stages = list(Stage.objects.select_related("pipeline").order_by("pipeline__order", "pipeline_id", "order"))
+    if pipeline is not None:
+        stages = [s for s in stages if s.pipeline_id == pipeline.pk]
+    scope = ReportScope(user=user, period=period, now=now or timezone.now(), stages=stages, pipeline=pipeline)
+    scope.several_pipelines = len({s.pipeline_id for s in stages}) > 1
     if filterset is not None:
         scope.deal_q = filterset.scope_q()
         scope.change_q = filterset.scope_q("opportunity__")
+        scope.fact_q = filterset.scope_q("opportunity__")
         scope.team = filterset.value("team")
         scope.rep = filterset.value("rep")
+    if pipeline is not None:
+        ids = [s.pk for s in stages]
+        scope.deal_q &= Q(stage_id__in=ids)
+        scope.change_q &= Q(to_stage_id__in=ids) | Q(from_stage_id__in=ids)
+        scope.fact_q &= Q(stage_id__in=ids)
     return scope
 
 

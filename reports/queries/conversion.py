@@ -23,7 +23,9 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
 
     "Went on" means the deal later entered a stage further along the path (the next stage,
     or beyond it by a skip, or won); "won" means the deal is won now. Deals are counted once
-    per stage, in the period of their first entry into it, however often they re-entered it.
+    per stage, in the period of their first entry into it, however often they re-entered it;
+    a reopen (a closed deal brought back with the leader's approval) is not an entry: it shows
+    as a reopen in the data-quality report.
 
     One grouped query on the per-deal stage facts (`StageFact`, kept with every move), read
     through the index on the first entry: no scan of the stage history.
@@ -36,9 +38,14 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
         facts = facts.filter(first_entered_at__gte=scope.period.start_at)
     if scope.period.end_at:
         facts = facts.filter(first_entered_at__lt=scope.period.end_at)
-    # "Won now" from the (hashed) set of won deal ids, so the facts are not joined to the deals.
-    won_ids = scope.stage_ids(Stage.Outcome.WON)
-    now_won = Q(opportunity_id__in=deals_in(won_ids)) if won_ids else Q(pk__in=[])
+    # "Won now" from the (hashed) set of won deal ids, so the facts are not joined to the deals;
+    # won in the stage's own pipeline (a deal that changed pipeline left the old one).
+    now_won = Q(pk__in=[])
+    for pipeline_id in {s.pipeline_id for s in stages}:
+        won_ids = [s.pk for s in scope.stages if s.pipeline_id == pipeline_id and s.outcome == Stage.Outcome.WON]
+        if won_ids:
+            in_pipeline = [s.pk for s in stages if s.pipeline_id == pipeline_id]
+            now_won |= Q(stage_id__in=in_pipeline, opportunity_id__in=deals_in(won_ids))
     counts = {
         row["stage_id"]: row
         for row in facts.values("stage_id")
@@ -59,7 +66,7 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
         rows.append(
             {
                 "stage_id": stage.pk,
-                "stage": str(stage),
+                "stage": scope.stage_label(stage),
                 "entered": entered,
                 "advanced": advanced,
                 "won": won,
@@ -94,7 +101,7 @@ def stage_duration_rows(scope: ReportScope) -> list[dict]:
         rows.append(
             {
                 "stage_id": stage.pk,
-                "stage": str(stage),
+                "stage": scope.stage_label(stage),
                 "moves": row.get("moves", 0),
                 "average_days": _days(row.get("average")),
                 "median_days": _days(medians.get(stage.pk)),
@@ -118,6 +125,7 @@ def outcome_summary(scope: ReportScope) -> dict:
     # The stage facts of the deals won in the period (the same deals, scope and filters as
     # above): the days each spent in each stage, summed with every move (`StageFact`).
     won_deals = closed.filter(stage_id__in=won_ids).values("pk")
+    # A reopen's days are the time the deal sat closed, not selling time: the facts leave them out.
     cycle = StageFact.objects.filter(opportunity_id__in=won_deals).aggregate(
         days=Sum("days_in_stage"), deals=Count("opportunity_id", distinct=True)
     )

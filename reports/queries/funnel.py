@@ -40,7 +40,7 @@ def funnel_rows(scope: ReportScope) -> list[dict]:
         rows.append(
             {
                 "stage_id": stage.pk,
-                "stage": str(stage),
+                "stage": scope.stage_label(stage),
                 "probability": stage.probability,
                 "count": row.get("count", 0),
                 "amount": money(row.get("amount_sum")),

@@ -21,10 +21,10 @@ LIST_LIMIT = 50
 
 def first_stage_median_days(scope: ReportScope) -> Decimal | None:
     """Median days deals spent in the first stage before leaving it (all history, quick wins out). One query."""
-    first = scope.first_stage
-    if first is None:
+    first = [s.pk for s in scope.first_stages]
+    if not first:
         return None
-    exits = scope.history().filter(from_stage=first)
+    exits = scope.history().filter(from_stage_id__in=first)
     median = medians_by(exits, None, "days_in_previous_stage").get(None)
     return None if median is None else median.quantize(Decimal("0.01"))
 
@@ -36,12 +36,12 @@ def long_first_stage_threshold(scope: ReportScope, multiple: Decimal) -> Decimal
 
 def _long_first_stage_q(scope: ReportScope, threshold: Decimal | None, prefix: str = "") -> Q:
     """A move from the first stage straight to won after more than `threshold` days there."""
-    first = scope.first_stage
-    if first is None or threshold is None:
+    first = [s.pk for s in scope.first_stages]
+    if not first or threshold is None:
         return Q(pk__in=[])
     return Q(
         **{
-            f"{prefix}from_stage": first,
+            f"{prefix}from_stage_id__in": first,
             f"{prefix}to_stage_id__in": scope.stage_ids(Stage.Outcome.WON),
             f"{prefix}days_in_previous_stage__gt": threshold,
         }
@@ -49,8 +49,8 @@ def _long_first_stage_q(scope: ReportScope, threshold: Decimal | None, prefix: s
 
 
 def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
-    """Per rep: stage skips and long-first-stage wins in the period, open deals past their close
-    date and stale deals now, quick wins in the period. Two grouped queries (one of them shared).
+    """Per rep: stage skips, long-first-stage wins and reopened closed deals in the period, open
+    deals past their close date and stale deals now, quick wins in the period. Two grouped queries (one of them shared).
 
     Only the flagged moves are grouped (a move that is neither a skip nor a long first stage
     counts in neither figure), so the history is read through the small skip and first-stage
@@ -62,11 +62,12 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
         row["opportunity__owner_id"]: row
         for row in scope.history()
         .filter(scope.period.q("changed_at"))
-        .filter(Q(stages_skipped__gt=0) | long_first_stage)
+        .filter(Q(stages_skipped__gt=0) | long_first_stage | Q(is_reopen=True))
         .values("opportunity__owner_id")
         .annotate(
             skips=Count("pk", filter=Q(stages_skipped__gt=0)),
             long_first_stage=Count("pk", filter=long_first_stage),
+            reopens=Count("pk", filter=Q(is_reopen=True)),
         )
         .order_by()
     }
@@ -76,6 +77,7 @@ def per_rep_rows(scope: ReportScope, threshold: Decimal | None) -> list[dict]:
         figures = {
             "skips": c.get("skips", 0),
             "long_first_stage": c.get("long_first_stage", 0),
+            "reopens": c.get("reopens", 0),
             "past_due": row["past_due"],
             "pushed": row["pushed"],
             "stale": row["stale"],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from crm.choices import CustomerType, Industry
 from opportunities.models import Stage
+from opportunities.models.evaluation import SCORE_BANDS
 
 from .base import ReportScope, bilingual, money, ratio
 
@@ -81,6 +82,40 @@ def win_rate_by_customer_type(scope: ReportScope) -> list[dict]:
     return _win_rate_by(
         scope, ("customer__customer_type",), lambda r: str(labels.get(r["customer__customer_type"], _("Not set")))
     )
+
+
+def win_rate_by_score_band(scope: ReportScope) -> list[dict]:
+    """Closed deals per evaluation-score band (highest first, then the deals never rated): does
+    the team's own scoring predict wins? One grouped query; every band listed, empty ones too."""
+    band = Case(
+        *[When(evaluation_score__gte=low, then=Value(key)) for key, low, _label in SCORE_BANDS],
+        default=Value("none"),
+        output_field=CharField(),
+    )
+    won, lost = Q(stage_id__in=scope.stage_ids(Stage.Outcome.WON)), Q(stage_id__in=scope.stage_ids(Stage.Outcome.LOST))
+    rows = {
+        r["band"]: r
+        for r in _closed(scope)
+        .annotate(band=band)
+        .values("band")
+        .annotate(won=Count("pk", filter=won), lost=Count("pk", filter=lost), won_amount=Sum("amount", filter=won))
+        .order_by()
+    }
+    labels = [(key, label) for key, _low, label in SCORE_BANDS] + [("none", _("Not rated"))]
+    result = []
+    for key, label in labels:
+        r = rows.get(key, {})
+        w, lo = r.get("won", 0), r.get("lost", 0)
+        result.append(
+            {
+                "label": str(label),
+                "won": w,
+                "lost": lo,
+                "won_amount": money(r.get("won_amount")),
+                "win_rate": ratio(w, w + lo),
+            }
+        )
+    return result
 
 
 def win_rate_by_rep(scope: ReportScope) -> list[dict]:

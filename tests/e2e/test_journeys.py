@@ -32,6 +32,7 @@ def test_a_rep_takes_a_lead_to_a_won_deal(page: Page, live_server, sign_in, rep,
     page.goto(f"{live_server.url}/leads/new/")
     page.fill("#id_name", "Chen Jing")
     page.fill("#id_company", "Suzhou Robotics")
+    page.select_option("#id_source", index=1)
     page.fill("#id_email", "chen@suzhou-robotics.example")
     page.click("button:has-text('Save')")
     expect(page.locator("h1")).to_contain_text("Chen Jing")

@@ -197,16 +197,17 @@ def test_moving_to_won_closes_the_deal(deal, stages, rep):
     assert change.stages_skipped == 2
 
 
-def test_moving_to_lost_keeps_the_reason_and_reopening_clears_it(deal, stages, rep, loss_reason):
+def test_moving_to_lost_keeps_the_reason_and_reopening_clears_it(deal, stages, rep, leader, loss_reason):
     change = deal.move_to(stages[5], by=rep, loss_reason=loss_reason)
     deal.refresh_from_db()
     assert deal.loss_reason == loss_reason and change.loss_reason == loss_reason
     assert deal.probability == 0 and deal.closed_at is not None
     assert change.stages_skipped == 0
     ready_for_stage_1(deal)
-    deal.move_to(stages[1], by=rep)
+    reopen = deal.move_to(stages[1], by=leader, note="The budget came back")
     deal.refresh_from_db()
     assert deal.loss_reason is None and deal.closed_at is None and deal.probability == 20
+    assert reopen.is_reopen
 
 
 def test_moving_backwards_is_allowed_and_recorded(deal, stages, rep):

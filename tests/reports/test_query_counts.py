@@ -15,13 +15,15 @@ from .conftest import at, make_deal
 pytestmark = pytest.mark.django_db
 
 # Ceilings per page (session, user, team and the header's unread-notification count included).
+# The pipeline filter adds its choice list; the funnel, which shows one pipeline at a time, also
+# finds the user's pipeline.
 CEILINGS = {
-    "overview": 26,
-    "funnel": 12,
-    "forecast": 15,
-    "conversion": 14,
-    "winloss": 15,
-    "team": 13,
+    "overview": 27,
+    "funnel": 16,
+    "forecast": 16,
+    "conversion": 15,
+    "winloss": 17,
+    "team": 14,
     "quality": 19,
 }
 

@@ -231,9 +231,10 @@ def test_the_deal_page_keeps_a_fixed_number_of_queries(
     for i in range(min(rows, 30)):
         Objection.objects.create(opportunity=deal, kind="price", description=f"Objection {i}")
         deal.contacts.add(Contact.objects.create(customer=deal.customer, name=f"Person {i}"))
-    with django_assert_max_num_queries(22):
+    # + files, field history (with the names it mentions), forecast category, pipeline and evaluation
+    with django_assert_max_num_queries(26):
         assert rep_client.get(reverse("opportunities:detail", args=[deal.pk])).status_code == 200
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(26):
         assert leader_client.get(reverse("opportunities:detail", args=[deal.pk])).status_code == 200
     with django_assert_max_num_queries(12):
         assert rep_client.get(reverse("opportunities:edit", args=[deal.pk])).status_code == 200
