@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import assignable_users
 from crm.forms import BoundedForm, BoundedModelForm, CreateForm, CreateModelForm
 from crm.idempotency import Outcome, submit_once
+from crm.widgets import QuickSelect
 from customers.models import Contact
 from leads.models import LeadSource
 
@@ -103,6 +104,7 @@ class OpportunityForm(VersionedModelForm):
             "need_description": forms.Textarea(attrs={"rows": 3}),
             "review_notes": forms.Textarea(attrs={"rows": 3}),
             "competitors": forms.CheckboxSelectMultiple,
+            "owner": QuickSelect,  # an admin hands deals to any of hundreds of people
         }
 
     def __init__(self, *args, user: User, customer=None, **kwargs) -> None:
