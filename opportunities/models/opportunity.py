@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import TracksHistory, acting_as
 from crm.choices import BuyingStage, ForecastCategory, Urgency, ValueTier
+from crm.indexes import NullsFirstIndex
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable, binned_pks
 from webhooks.dispatch import emit
@@ -318,7 +319,7 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
             ),
             # ... my day's follow-ups due and stale deals ...
             models.Index(fields=["next_follow_up_at", "id"], name="opp_follow_up_idx"),
-            models.Index(
+            NullsFirstIndex(
                 OrderBy(F("last_activity_at"), nulls_first=True), F("stage_entered_at"), F("id"), name="opp_idle_idx"
             ),
             # ... and the board's columns (open: largest first; won and lost: latest closed first).
