@@ -19,7 +19,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DEMO_PASSWORD = "demo12345"
 # Not pages: downloads, actions, and leaving the app.
-SKIP_VIEWS = {"logout", "opportunities:export", "set_language", "notifications:open"}
+SKIP_VIEWS = {
+    "logout",
+    "opportunities:export",
+    "set_language",
+    "notifications:open",
+    "api:schema",  # a YAML download
+    "attachments:download",
+}
 PAGES_PER_VIEW = 2  # e.g. two deal pages, two report periods: the same template, different data
 MAX_PAGES = 120
 
