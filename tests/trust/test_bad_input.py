@@ -256,6 +256,12 @@ def filled(form: PageForm) -> dict[str, str]:
     return data
 
 
+def spoilers(payloads: list[str], index: int, count: int = 1) -> list[str]:
+    """`count` of a field kind's bad values for the `index`-th field of that form, in turn, so
+    that every value is tried on some field without trying every value on every field."""
+    return [payloads[(index + i) % len(payloads)] for i in range(min(count, len(payloads)))]
+
+
 def user_fields(form: PageForm) -> list[tuple[str, str]]:
     return [(name, kind) for name, kind in form.kinds.items() if kind in PAYLOADS and name != "website"]
 
@@ -340,8 +346,8 @@ def test_every_form_refuses_a_spoiled_field_with_a_message_and_changes_nothing(
         for form in forms_on(response.content.decode(), url):
             if form.method != "post" or form.action.startswith(("/logout", "/i18n")):
                 continue
-            for name, kind in user_fields(form):
-                for payload in PAYLOADS[kind]:
+            for index, (name, kind) in enumerate(user_fields(form)):
+                for payload in spoilers(PAYLOADS[kind], index):
                     data = filled(form)
                     data[name] = payload
                     before = snapshot()
@@ -388,8 +394,8 @@ GET_PAGES = [
 def test_no_list_or_report_parameter_makes_a_page_fail(name, params, world, leader, admin_user):
     problems = []
     for client in (client_for(admin_user),):
-        for param in params:
-            for value in GET_PAYLOADS:
+        for index, param in enumerate(params):
+            for value in spoilers(GET_PAYLOADS, index * 2, count=3):
                 args = [world["customer"].pk] if name == "customers:merge" else []
                 response = client.get(reverse(name, args=args), {param: value})
                 if response.status_code >= 500:
