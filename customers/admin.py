@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from audit.admin import FieldHistoryAdmin
+from crm.admin_forms import VersionedAdminMixin
 from crm.softdelete import MoveToBinAdmin
 
 from .models import Contact, Customer, PoolEvent, PoolRule
@@ -13,7 +14,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(MoveToBinAdmin, FieldHistoryAdmin):
+class CustomerAdmin(VersionedAdminMixin, MoveToBinAdmin, FieldHistoryAdmin):
     list_display = ("name", "customer_type", "industry", "region", "value_tier", "owner", "team", "created_at")
     list_filter = ("customer_type", "industry", "region", "value_tier", "team")
     search_fields = ("name", "phone")
@@ -46,7 +47,7 @@ class PoolEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(MoveToBinAdmin, FieldHistoryAdmin):
+class ContactAdmin(VersionedAdminMixin, MoveToBinAdmin, FieldHistoryAdmin):
     list_display = ("name", "customer", "title", "buying_role", "attitude", "email", "phone")
     list_filter = ("buying_role", "attitude")
     search_fields = ("name", "email", "phone", "customer__name")

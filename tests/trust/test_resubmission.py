@@ -102,7 +102,7 @@ def _approval_request(rep, stages):
 
     contact = ContactFactory(customer=deal.customer, buying_role=Contact.BuyingRole.DECISION_MAKER)
     deal.contacts.add(contact)
-    action = reverse("notifications:request_approval", args=[deal.pk])
+    action = reverse("opportunities:request_approval", args=[deal.pk])
     data = {"stage": str(stages[3].pk), "note": "Big one"}
     return deal.get_absolute_url(), action, data, ApprovalRequest.objects.filter(opportunity=deal)
 
