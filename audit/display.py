@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.text import Truncator, capfirst
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from .models import FieldChange
 
@@ -56,12 +56,12 @@ class HistoryEntry:
     @property
     def title(self) -> str:
         titles = {
-            FieldChange.Action.CREATED: gettext("Created"),
-            FieldChange.Action.CHANGED: gettext("Changed"),
-            FieldChange.Action.DELETED: gettext("Deleted"),
-            FieldChange.Action.RESTORED: gettext("Restored"),
-            FieldChange.Action.MERGED: gettext("Merged"),
-            FieldChange.Action.REASSIGNED: gettext("Reassigned"),
+            FieldChange.Action.CREATED: pgettext("history entry", "Created"),
+            FieldChange.Action.CHANGED: pgettext("history entry", "Changed"),
+            FieldChange.Action.DELETED: pgettext("history entry", "Deleted"),
+            FieldChange.Action.RESTORED: pgettext("history entry", "Restored"),
+            FieldChange.Action.MERGED: pgettext("history entry", "Merged"),
+            FieldChange.Action.REASSIGNED: pgettext("history entry", "Reassigned"),
         }
         return titles.get(self.action, self.action)
 

@@ -62,11 +62,11 @@ class ForecastCategory(models.TextChoices):
     pipeline = every open deal. Omitted deals count nowhere but the open pipeline.
     """
 
-    PIPELINE = "pipeline", _("Pipeline")
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
     BEST_CASE = "best_case", _("Best case")
     COMMIT = "commit", pgettext_lazy("forecast category", "Commit")
-    OMITTED = "omitted", _("Omitted")
-    CLOSED = "closed", _("Closed")
+    OMITTED = "omitted", pgettext_lazy("forecast category", "Omitted")
+    CLOSED = "closed", pgettext_lazy("forecast category", "Closed")
 
 
 class BilingualName(models.Model):

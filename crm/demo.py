@@ -35,6 +35,7 @@ from opportunities.models import (
     Quota,
     Stage,
     StageChange,
+    StageFact,
 )
 from opportunities.models.evaluation import FACTOR_CODES, rating_field
 
@@ -491,6 +492,7 @@ class _Builder:
                     CompetitorLink(opportunity_id=deal.pk, competitor_id=rng.choice(self.competitors).pk)
                 )
         StageChange.objects.bulk_create(changes, batch_size=BATCH)
+        StageFact.rebuild([deal.pk for deal in deals])  # bulk_create skips the per-move upkeep
         Activity.objects.bulk_create(activities, batch_size=BATCH)
         Objection.objects.bulk_create(objections, batch_size=BATCH)
         Through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)

@@ -117,6 +117,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "won_value": won_value,
             "history": history,
             "can_merge": Customer.can_merge(request.user),
+            "can_edit": customer.can_edit(request.user),
             "pool_events": customer.pool_events.select_related("user", "by")[:HISTORY_LIMIT],
             "may_release": customer.owner_id is not None
             and (
@@ -169,6 +170,8 @@ def customer_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_customer_for(request.user, pk)
+    if not customer.can_edit(request.user):
+        raise PermissionDenied
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, visible_users
 from crm.forms import BoundedForm
+from crm.widgets import quick_selects
 
 from .models import Lead, LeadSource
 
@@ -67,6 +68,7 @@ class LeadFilter(filters.FilterSet):
             data = data.copy()
             data["sort"] = self.default_sort
         super().__init__(data, *args, **kwargs)
+        quick_selects(self)  # an admin's owner list has hundreds of names
         self.sees_others = user.is_admin or user.is_leader
         if self.sees_others:
             self.filters["owner"].queryset = visible_users(user).order_by("first_name", "username")

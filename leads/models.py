@@ -55,9 +55,14 @@ class LeadQuerySet(models.QuerySet):
         q = owner_scope(user)
         if q is None:
             return self
-        if user.is_authenticated and user.is_active:
-            q |= Q(owner__isnull=True, team__leader=user)
-        return self.filter(q)
+        if not (user.is_authenticated and user.is_active and user.is_leader):
+            return self.filter(q)  # only a team's leader has unassigned leads routed to them
+        # The led teams as a subquery rather than a join to the team table: the OR then reads
+        # the leads alone, and a rep (no team led) gets no OR at all.
+        from accounts.models import Team
+
+        led = Team.objects.filter(leader=user).values("pk")
+        return self.filter(q | Q(owner__isnull=True, team_id__in=led))
 
 
 class Lead(TracksHistory, MeddicQualification, SoftDeletable):

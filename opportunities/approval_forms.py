@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.forms import BoundedForm, CreateForm
 
@@ -11,7 +12,9 @@ from .models import Stage
 
 
 class DecisionForm(BoundedForm):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    decision = forms.ChoiceField(
+        label=pgettext_lazy("approval", "Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
     def __init__(self, *args, **kwargs) -> None:

@@ -17,6 +17,7 @@ from accounts.models import Team, User, visible_users
 from crm.choices import CustomerType, Industry, Urgency, ValueTier
 from crm.forms import BoundedForm
 from crm.validation import FIRST_YEAR, LAST_YEAR
+from crm.widgets import quick_selects
 
 from .models import Opportunity, Pipeline, Stage
 
@@ -132,6 +133,7 @@ class OpportunityFilter(filters.FilterSet):
             data = data.copy()
             data["sort"] = self.default_sort
         super().__init__(data, *args, **kwargs)
+        quick_selects(self)  # an admin's owner list has hundreds of names
         self.user = user
         self.now = now or timezone.now()
         self.stages = stages

@@ -8,10 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import assignable_users
 from crm.forms import BoundedForm, BoundedModelForm, CreateForm, CreateModelForm
 from crm.idempotency import Outcome, submit_once
+from crm.widgets import QuickSelect
 from customers.models import Contact
 from leads.models import LeadSource
 
@@ -102,6 +104,7 @@ class OpportunityForm(VersionedModelForm):
             "need_description": forms.Textarea(attrs={"rows": 3}),
             "review_notes": forms.Textarea(attrs={"rows": 3}),
             "competitors": forms.CheckboxSelectMultiple,
+            "owner": QuickSelect,  # an admin hands deals to any of hundreds of people
         }
 
     def __init__(self, *args, user: User, customer=None, **kwargs) -> None:
@@ -259,7 +262,7 @@ class EvaluationForm(BoundedForm):
     SWOT_LABELS = {
         "swot_strengths": _("Strengths"),
         "swot_weaknesses": _("Weaknesses"),
-        "swot_opportunities": _("Opportunities"),
+        "swot_opportunities": pgettext_lazy("SWOT", "Opportunities"),
         "swot_threats": _("Threats"),
     }
 

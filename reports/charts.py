@@ -311,7 +311,7 @@ def trend_figure(rows: list[dict], target=None) -> go.Figure:
         ("commit", pgettext("forecast category", "Commit"), PALETTE["commit"]),
         ("best_case", _("Best case"), PALETTE["best_case"]),
         ("weighted", _("Weighted pipeline"), PALETTE["weighted"]),
-        ("pipeline", _("Pipeline"), PALETTE["muted"]),
+        ("pipeline", pgettext("forecast category", "Pipeline"), PALETTE["muted"]),
     ]
     fig = go.Figure()
     for key, name, color in series:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, visible_users
 from crm.choices import CustomerType, Industry
 from crm.forms import BoundedForm
+from crm.widgets import quick_selects
 from leads.models import LeadSource
 from opportunities.models import Opportunity, Pipeline
 
@@ -63,6 +64,7 @@ class ReportFilter(django_filters.FilterSet):
 
     def __init__(self, *args, show_period: bool = True, one_pipeline: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        quick_selects(self)  # an admin's owner list has hundreds of names
         if one_pipeline:
             self.filters["pipeline"].extra["empty_label"] = None
         user = self.request.user

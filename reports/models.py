@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.scoping import owner_scope
 
@@ -49,9 +50,9 @@ class ForecastSnapshot(models.Model):
     )
     month = models.DateField(_("expected close month"))
     weighted = money_field(_("weighted"))
-    pipeline = money_field(_("pipeline"))
-    best_case = money_field(_("best case"))
-    commit = money_field(_("commit"))
+    pipeline = money_field(pgettext_lazy("forecast category", "pipeline"))
+    best_case = money_field(pgettext_lazy("forecast category", "best case"))
+    commit = money_field(pgettext_lazy("forecast category", "commit"))
     won = money_field(_("closed won"))
     open_count = models.PositiveIntegerField(_("open deals"), default=0)
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now)

@@ -112,7 +112,7 @@ def forecast_table(months: list[dict], quarter: dict) -> Table:
         [
             C("label", _("Month")),
             C("weighted", _("Weighted pipeline"), "money"),
-            C("pipeline", _("Pipeline"), "money"),
+            C("pipeline", pgettext("forecast category", "Pipeline"), "money"),
             C("best_case", _("Best case"), "money"),
             C("commit", pgettext("forecast category", "Commit"), "money"),
             C("won", _("Won"), "money"),
@@ -140,7 +140,7 @@ def trend_section(scope: ReportScope, month, months: list[dict]) -> Section:
                 C("weighted", _("Weighted pipeline"), "money"),
                 C("commit", pgettext("forecast category", "Commit"), "money"),
                 C("best_case", _("Best case"), "money"),
-                C("pipeline", _("Pipeline"), "money"),
+                C("pipeline", pgettext("forecast category", "Pipeline"), "money"),
                 C("won", _("Won"), "money"),
                 C("open_count", _("Open deals"), "int"),
             ],

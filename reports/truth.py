@@ -164,7 +164,9 @@ def calibration_sections(scope: ReportScope, full: bool = False) -> list[Section
                     C("closed", _("Closed deals"), "int"),
                     C("won", _("Won"), "int"),
                     C("win_rate", _("Win rate"), "percent"),
+                    # xgettext:no-python-format
                     C("low", _("90 % interval from"), "percent"),
+                    # xgettext:no-python-format
                     C("high", _("90 % interval to"), "percent"),
                     C("configured", _("Configured probability"), "percent"),
                     C("brier", _("Brier score")),

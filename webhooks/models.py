@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Event(models.TextChoices):
@@ -74,7 +75,7 @@ class WebhookEvent(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
         RETRYING = "retrying", _("Retrying")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")

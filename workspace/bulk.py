@@ -8,10 +8,8 @@ Each function takes the records already narrowed to what the acting user may see
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
@@ -175,11 +173,6 @@ def _reassign_customers(leaver: User, to: User, *, by: User, note: str) -> int:
 # --- export ------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 LEAD_COLUMNS = [
     ("id", _("ID")),
     ("name", _("Contact")),
@@ -200,53 +193,26 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def deal_csv_lines(queryset) -> Iterator[str]:
-    """The selected deals in the list export's columns (`opportunities.views.lists.CSV_COLUMNS`)."""
-    from opportunities.views.lists import CSV_COLUMNS
+def deal_csv_rows(queryset) -> Iterator[tuple]:
+    """The selected deals in the list export's columns and values (`opportunities.views.lists`)."""
+    from opportunities.views.lists import export_rows
 
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow([str(label) for _key, label in CSV_COLUMNS])
-    rows = queryset.with_weighted().with_stale_flag().select_related("customer", "owner", "stage").order_by("-pk")
-    for deal in rows.iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                deal.pk,
-                deal.name,
-                deal.customer.name,
-                str(deal.owner),
-                str(deal.stage),
-                deal.probability,
-                deal.amount,
-                Decimal(deal.weighted).quantize(Decimal("0.01")),
-                deal.expected_close_date or "",
-                _when(deal.last_activity_at),
-                _when(deal.next_follow_up_at),
-                deal.get_urgency_display(),
-                deal.get_value_tier_display(),
-                gettext("yes") if deal.stale else "",
-            ]
-        )
+    return export_rows(queryset.with_weighted().with_stale_flag().order_by("-pk"))
 
 
-def lead_csv_lines(queryset) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow([str(label) for _key, label in LEAD_COLUMNS])
+def lead_csv_rows(queryset) -> Iterator[list]:
     for lead in queryset.select_related("source", "owner").order_by("-pk").iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                lead.pk,
-                lead.name,
-                lead.company,
-                lead.phone,
-                lead.email,
-                str(lead.source),
-                str(lead.owner or ""),
-                lead.get_status_display(),
-                lead.score,
-                lead.budget_amount if lead.budget_amount is not None else "",
-                _when(lead.next_follow_up_at),
-                _when(lead.created_at),
-            ]
-        )
+        yield [
+            lead.pk,
+            lead.name,
+            lead.company,
+            lead.phone,
+            lead.email,
+            str(lead.source),
+            str(lead.owner or ""),
+            lead.get_status_display(),
+            lead.score,
+            lead.budget_amount if lead.budget_amount is not None else "",
+            _when(lead.next_follow_up_at),
+            _when(lead.created_at),
+        ]

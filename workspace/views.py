@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.csv_export import streaming_csv_response
 from leads.models import Lead
 from opportunities.models import Opportunity
 from opportunities.views.common import safe_next
+from opportunities.views.lists import export_header
 
 from . import bulk
 from .forms import BulkForm, HandOverForm, SavedViewForm
@@ -36,11 +38,10 @@ def _bulk(request: HttpRequest, model, list_url: str) -> HttpResponse:
     records = model.objects.visible_to(request.user).filter(pk__in=form.cleaned_data["ids"])
     action = form.cleaned_data["action"]
     if action == BulkForm.Action.EXPORT:
-        lines = bulk.deal_csv_lines(records) if model is Opportunity else bulk.lead_csv_lines(records)
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        name = "opportunities" if model is Opportunity else "leads"
-        response["Content-Disposition"] = f'attachment; filename="{name}-selection.csv"'
-        return response
+        if model is Opportunity:
+            return streaming_csv_response("opportunities-selection", export_header(), bulk.deal_csv_rows(records))
+        header = [label for _key, label in bulk.LEAD_COLUMNS]
+        return streaming_csv_response("leads-selection", header, bulk.lead_csv_rows(records))
     try:
         if action == BulkForm.Action.REASSIGN:
             count = bulk.reassign(records, form.cleaned_data["owner"], by=request.user)

@@ -6,6 +6,7 @@ from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMov
 from .pipelines import Pipeline, QualificationFramework
 from .qualification import MEDDIC, MeddicQualification
 from .quota import Quota
+from .stage_facts import StageFact
 from .stages import Competitor, LossReason, Stage
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Quota",
     "Stage",
     "StageChange",
+    "StageFact",
     "StageMoveRefused",
     "category_expression",
     "resolve_category",

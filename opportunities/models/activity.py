@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import TracksHistory, acting_as, record_bulk
@@ -45,7 +45,7 @@ class Activity(TracksHistory, SoftDeletable):
 
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
-        EMAIL = "email", _("Email")
+        EMAIL = "email", pgettext_lazy("follow-up kind", "Email")
         VISIT = "visit", _("Visit")
         MEETING = "meeting", _("Meeting")
         DEMO = "demo", _("Demo")

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # (code, label, what a 5 means)
 FACTORS = (
@@ -68,7 +69,7 @@ class OpportunityEvaluation(models.Model):
     )
     swot_strengths = models.TextField(_("strengths"), blank=True)
     swot_weaknesses = models.TextField(_("weaknesses"), blank=True)
-    swot_opportunities = models.TextField(_("opportunities"), blank=True)
+    swot_opportunities = models.TextField(pgettext_lazy("SWOT", "opportunities"), blank=True)
     swot_threats = models.TextField(_("threats"), blank=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import TracksHistory
@@ -193,7 +194,7 @@ class Stage(TracksHistory, BilingualName):
         from audit.tracking import TracksHistory, acting_as, record_bulk
 
         if not getattr(by, "is_admin", False):
-            raise PermissionDenied("Only an administrator may change a stage's probability.")
+            raise PermissionDenied(gettext("Only an administrator may change a stage's probability."))
         if not 0 <= int(probability) <= 100:
             raise ValidationError(_("A probability is between 0 and 100."))
         with transaction.atomic(), acting_as(by):

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from ..filters import BoardFilter
 from ..forms import MoveForm
-from ..models import ApprovalRequest, LossReason, Opportunity, Pipeline, Stage, StageMoveRefused, weighted_amount_expr
+from ..models import ApprovalRequest, LossReason, Opportunity, Pipeline, Stage, StageMoveRefused
+from ..models.opportunity import weighted_totals
 from ..models.pipelines import pipeline_shown_to
 from .common import active_stages, get_opportunity_for, is_htmx, safe_next
 
@@ -74,14 +75,26 @@ def _on_board(queryset, stages: list[Stage], now):
 
 
 def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
-    """Count, amount and weighted sum per stage, in one grouped SQL query."""
+    """Count, amount and weighted sum per stage, in one grouped SQL query (grouped by probability
+    too, so the weighted sums are a multiplication per group: see `weighted_totals`)."""
     rows = (
         _on_board(queryset, stages, now)
         .order_by()
-        .values("stage_id")
-        .annotate(n=Count("pk"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted_amount_expr()))
+        .values("stage_id", "probability")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
     )
-    return {row["stage_id"]: row for row in rows}
+    per_stage: dict[int, list] = {}
+    for row in rows:
+        per_stage.setdefault(row["stage_id"], []).append(row)
+    totals = {}
+    for stage_id, groups in per_stage.items():
+        figures = weighted_totals(groups)
+        totals[stage_id] = {
+            "n": figures["total_count"],
+            "sum_amount": figures["total_amount"],
+            "sum_weighted": figures["total_weighted"],
+        }
+    return totals
 
 
 def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True) -> list[Column]:

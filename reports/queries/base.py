@@ -13,7 +13,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from opportunities.models import Opportunity, Pipeline, Stage, StageChange
+from crm.scoping import owner_scope
+from opportunities.models import Opportunity, Pipeline, Stage, StageChange, StageFact
 
 from ..periods import Period
 
@@ -77,6 +78,7 @@ class ReportScope:
     stages: list[Stage]
     deal_q: Q = field(default_factory=Q)
     change_q: Q = field(default_factory=Q)
+    fact_q: Q = field(default_factory=Q)  # the filters, for the per-deal stage facts
     team: Team | None = None
     rep: User | None = None
     pipeline: Pipeline | None = None
@@ -87,6 +89,12 @@ class ReportScope:
 
     def stage_changes(self) -> QuerySet[StageChange]:
         return StageChange.objects.visible_to(self.user).filter(self.change_q)
+
+    def stage_facts(self) -> QuerySet[StageFact]:
+        """The per-deal stage facts in scope, quick wins left out (as `history`)."""
+        facts = StageFact.objects.filter(self.fact_q).exclude(opportunity_id__in=quick_win_ids())
+        q = owner_scope(self.user, "opportunity__owner")
+        return facts if q is None else facts.filter(q)
 
     def stage_ids(self, *outcomes: str) -> list[int]:
         """Ids of the stages with these outcomes, from the stage list already loaded.
@@ -199,12 +207,14 @@ def build_scope(
     if filterset is not None:
         scope.deal_q = filterset.scope_q()
         scope.change_q = filterset.scope_q("opportunity__")
+        scope.fact_q = filterset.scope_q("opportunity__")
         scope.team = filterset.value("team")
         scope.rep = filterset.value("rep")
     if pipeline is not None:
         ids = [s.pk for s in stages]
         scope.deal_q &= Q(stage_id__in=ids)
         scope.change_q &= Q(to_stage_id__in=ids) | Q(from_stage_id__in=ids)
+        scope.fact_q &= Q(stage_id__in=ids)
     return scope
 
 

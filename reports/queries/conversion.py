@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Avg, Case, Count, F, Max, Min, Q, Sum, Value, When
+from django.db.models import Avg, Count, F, Q, Sum
 
-from opportunities.models import Stage, StageChange
+from opportunities.models import Stage, StageFact
 
 from .base import Median, ReportScope, deals_in, medians_by, ratio
 
@@ -19,50 +19,50 @@ def _days(value) -> Decimal | None:
 
 
 def conversion_rows(scope: ReportScope) -> list[dict]:
-    """For each open stage: deals that entered it in the period, how many went on, how many won.
+    """For each open stage: deals that first entered it in the period, how many went on, how many won.
 
     "Went on" means the deal later entered a stage further along the path (the next stage,
     or beyond it by a skip, or won); "won" means the deal is won now. Deals are counted once
-    per stage however often they re-entered it, and a reopen (a closed deal brought back with
-    the leader's approval) is not an entry: it shows as a reopen in the data-quality report.
+    per stage, in the period of their first entry into it, however often they re-entered it;
+    a reopen (a closed deal brought back with the leader's approval) is not an entry: it shows
+    as a reopen in the data-quality report.
 
-    One query: the history since the period began is grouped per deal (first entry into each
-    stage in the period, last move further along), then counted per stage.
+    One grouped query on the per-deal stage facts (`StageFact`, kept with every move), read
+    through the index on the first entry: no scan of the stage history.
     """
     stages = scope.open_stages
     if not stages:
         return []
-    history = scope.history()
+    facts = scope.stage_facts().filter(stage_id__in=[s.pk for s in stages], first_entered_at__isnull=False)
     if scope.period.start_at:
-        history = history.filter(changed_at__gte=scope.period.start_at)
-    in_period = Q(changed_at__lt=scope.period.end_at) if scope.period.end_at else Q()
-    # "Won now" from the (hashed) set of won deal ids, so the history is not joined to the deals;
+        facts = facts.filter(first_entered_at__gte=scope.period.start_at)
+    if scope.period.end_at:
+        facts = facts.filter(first_entered_at__lt=scope.period.end_at)
+    # "Won now" from the (hashed) set of won deal ids, so the facts are not joined to the deals;
     # won in the stage's own pipeline (a deal that changed pipeline left the old one).
-    per_deal: dict = {}
+    now_won = Q(pk__in=[])
     for pipeline_id in {s.pipeline_id for s in stages}:
         won_ids = [s.pk for s in scope.stages if s.pipeline_id == pipeline_id and s.outcome == Stage.Outcome.WON]
-        now_won = (
-            Case(When(opportunity_id__in=deals_in(won_ids), then=Value(1)), default=Value(0)) if won_ids else Value(0)
+        if won_ids:
+            in_pipeline = [s.pk for s in stages if s.pipeline_id == pipeline_id]
+            now_won |= Q(stage_id__in=in_pipeline, opportunity_id__in=deals_in(won_ids))
+    counts = {
+        row["stage_id"]: row
+        for row in facts.values("stage_id")
+        .annotate(
+            entered=Count("pk"),
+            advanced=Count("pk", filter=Q(onward_at__gt=F("first_entered_at"))),
+            won=Count("pk", filter=now_won),
         )
-        per_deal[f"now_won_{pipeline_id}"] = Max(now_won)
-    totals: dict = {}
-    for stage in stages:
-        further = scope.further_stage_ids(stage)
-        entry, onward = f"entry_{stage.pk}", f"onward_{stage.pk}"
-        per_deal[entry] = Min("changed_at", filter=Q(to_stage_id=stage.pk, is_reopen=False) & in_period)
-        per_deal[onward] = Max("changed_at", filter=Q(to_stage_id__in=further))
-        entered = Q(**{f"{entry}__isnull": False})
-        totals[f"entered_{stage.pk}"] = Count("opportunity_id", filter=entered)
-        totals[f"advanced_{stage.pk}"] = Count("opportunity_id", filter=entered & Q(**{f"{onward}__gt": F(entry)}))
-        won_now = Q(**{f"now_won_{stage.pipeline_id}": 1})
-        totals[f"won_{stage.pk}"] = Count("opportunity_id", filter=entered & won_now)
-    counts = history.values("opportunity_id").annotate(**per_deal).order_by().aggregate(**totals)
+        .order_by()
+    }
     rows = []
     for stage in stages:
-        entered = counts[f"entered_{stage.pk}"] or 0
+        row = counts.get(stage.pk, {})
+        entered = row.get("entered", 0)
         if not stage.is_active and not entered:
             continue
-        advanced, won = counts[f"advanced_{stage.pk}"] or 0, counts[f"won_{stage.pk}"] or 0
+        advanced, won = row.get("advanced", 0), row.get("won", 0)
         rows.append(
             {
                 "stage_id": stage.pk,
@@ -122,12 +122,12 @@ def outcome_summary(scope: ReportScope) -> dict:
         won=Count("pk", filter=Q(stage_id__in=won_ids)),
         lost=Count("pk", filter=Q(stage_id__in=lost_ids)),
     )
-    # The history of the deals won in the period (the same deals, scope and filters as above),
-    # read through the covering index on (opportunity, changed_at) without joining the deals.
+    # The stage facts of the deals won in the period (the same deals, scope and filters as
+    # above): the days each spent in each stage, summed with every move (`StageFact`).
     won_deals = closed.filter(stage_id__in=won_ids).values("pk")
-    # A reopen's days are the time the deal sat closed, not selling time: left out of the cycle.
-    cycle = StageChange.objects.filter(opportunity_id__in=won_deals, is_reopen=False).aggregate(
-        days=Sum("days_in_previous_stage"), deals=Count("opportunity_id", distinct=True)
+    # A reopen's days are the time the deal sat closed, not selling time: the facts leave them out.
+    cycle = StageFact.objects.filter(opportunity_id__in=won_deals).aggregate(
+        days=Sum("days_in_stage"), deals=Count("opportunity_id", distinct=True)
     )
     average_cycle = None
     if cycle["deals"]:

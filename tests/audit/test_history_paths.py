@@ -120,7 +120,7 @@ def test_converting_a_lead_records_the_lead_fields_and_the_new_records_by_the_re
     assert response["Location"] == deal.get_absolute_url()
     lead_changes = changes(lead)
     assert set(lead_changes) == {"status", "opportunity_id", "converted_at"}
-    assert lead_changes["status"] == ("new", "converted", rep)
+    assert lead_changes["status"] == ("qualified", "converted", rep)  # BANT met: qualified from its creation
     assert lead_changes["opportunity_id"][1:] == (str(deal.pk), rep)
     assert created_by(deal) == rep
     assert created_by(Customer.objects.get(name="Prospect Co")) == rep
@@ -131,7 +131,7 @@ def test_model_methods_taking_by_record_that_user_outside_a_request(rep, leader,
     lead = LeadFactory(owner=rep, qualified=True)
     with acting_as(teammate):
         lead.convert_as_won(rep, Decimal("5000"))
-    assert changes(lead)["status"] == ("new", "converted", rep)
+    assert changes(lead)["status"] == ("qualified", "converted", rep)
     other = LeadFactory(owner=rep)
     other.disqualify(leader, "No budget this year")
     assert changes(other) == {

@@ -33,6 +33,13 @@ def redis_worker(celery_eager):
         key: app.conf[key]
         for key in ("broker_url", "broker_transport_options", "task_always_eager", "task_default_queue")
     }
+    # Every task module imported and registered before the worker starts (its start-up finalizes
+    # the app; a module first imported after that would be missing from the registry for the
+    # tests that run later in this process).
+    from django.apps import apps as django_apps
+
+    app.autodiscover_tasks([config.name for config in django_apps.get_app_configs()], force=True)
+    registered = dict(app.tasks)
     app.close()
     app.__dict__.pop("amqp", None)  # queues and router are cached from the first configuration
     app.conf.update(
@@ -54,6 +61,9 @@ def redis_worker(celery_eager):
         app.close()
         app.conf.update(saved)
         app.__dict__.pop("amqp", None)
+        for task in registered.values():
+            if task.name not in app.tasks:
+                app.tasks.register(task)
 
 
 def wait_for(predicate, timeout: float = 20.0) -> bool:

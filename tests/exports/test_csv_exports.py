@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Team
+from accounts.models import Team, format_person_name
 from crm.csv_export import FORMULA_STARTS, safe_cell
 from customers.models import Customer
 from leads.models import LeadSource
@@ -23,7 +23,7 @@ from opportunities.models import LossReason, Opportunity
 from opportunities.views.lists import CSV_COLUMNS, opportunity_rows, ordered
 from reports.urls import urlpatterns as report_urls
 from tests.conftest import client_for
-from tests.factories import OpportunityFactory
+from tests.factories import OpportunityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,8 @@ def report_exports(client) -> list[str]:
     """Every CSV link on every report page (what a user can download), plus the overview's headline."""
     urls = []
     for pattern in report_urls:
+        if not hasattr(pattern.callback, "view_class"):
+            continue  # an action (accepting a calibration), not a report page
         page = reverse(f"reports:{pattern.name}")
         html = client.get(page).content.decode()
         links = sorted(set(re.findall(r'href="\?([^"]*csv=[^"]+)"', html)))
@@ -116,7 +118,9 @@ def test_the_leaderboard_neutralises_rep_names(formulas, admin_client_):
 
 
 def todays_deal_export(user, params) -> bytes:
-    """The deal export as it was written before (model instances, one row at a time)."""
+    """The deal export written the plain way (model instances, one row at a time), with the
+    columns added since (close date pushed, evaluation score) and owners named by
+    `format_person_name` (a Chinese name family name first)."""
     filterset = opportunity_rows(user, params)
     rows = ordered(filterset) if filterset.is_valid() else filterset.queryset.none()
     out = io.StringIO()
@@ -134,17 +138,19 @@ def todays_deal_export(user, params) -> bytes:
                 deal.pk,
                 deal.name,
                 deal.customer.name,
-                str(deal.owner),
+                format_person_name(deal.owner.first_name, deal.owner.last_name, deal.owner.username),
                 str(deal.stage),
                 deal.probability,
                 deal.amount,
                 Decimal(deal.weighted).quantize(Decimal("0.01")),
                 deal.expected_close_date or "",
+                deal.close_date_push_count,
                 when(deal.last_activity_at),
                 when(deal.next_follow_up_at),
                 deal.get_urgency_display(),
                 deal.get_value_tier_display(),
                 "yes" if deal.stale else "",
+                "" if deal.evaluation_score is None else deal.evaluation_score,
             ]
         )
     return out.getvalue().encode()
@@ -155,10 +161,17 @@ def test_the_streamed_deal_export_has_the_same_headers_and_rows_as_before(
     params, history, admin_user, leader, rep, outsider
 ):
     OpportunityFactory(owner=rep, name='Comma, "quoted" 名称', next_follow_up_at=timezone.now(), urgency="urgent")
+    wang = UserFactory(username="wang_wei", first_name="伟", last_name="王", team=rep.team)
+    OpportunityFactory(owner=wang, name="D1 王伟的商机", close_date_push_count=2)
     for user in (admin_user, leader, rep, outsider):
         response = client_for(user).get(reverse("opportunities:export"), params)
         assert response.streaming
         assert body(response) == todays_deal_export(user, params)
+    if "stale" not in params:
+        rows = read(client_for(admin_user).get(reverse("opportunities:export"), params))
+        assert rows[0][9] == "Close date pushed" and rows[0][-1] == "Evaluation score"
+        wangs = [row for row in rows if row[1] == "D1 王伟的商机"]
+        assert [(row[3], row[9]) for row in wangs] == [("王伟", "2")]  # family name first, no space
 
 
 def todays_report_csv(table, filename: str) -> HttpResponse:
@@ -221,3 +234,20 @@ def test_the_deal_export_is_the_same_with_and_without_server_side_cursors(
     monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", not server_side_cursors)
     response = client_for(admin_user).get(reverse("opportunities:export"), {"status": "all"})
     assert body(response) == todays_deal_export(admin_user, {"status": "all"})
+
+
+def test_exporting_a_selection_writes_the_list_exports_columns_through_the_one_writer(formulas, admin_client_, rep):
+    from tests.factories import LeadFactory
+
+    ids = [deal.pk for deal in formulas.values()]
+    deals = read(admin_client_.post(reverse("workspace:bulk_deals"), {"action": "export", "ids": ids}))
+    lead = LeadFactory(owner=rep, name=f"{PAYLOAD} lead", company="@corp")
+    leads = read(admin_client_.post(reverse("workspace:bulk_leads"), {"action": "export", "ids": [lead.pk]}))
+    assert deals[0] == [str(label) for _key, label in CSV_COLUMNS] and len(deals) == 1 + len(ids)
+    for row in deals + leads:
+        for cell in row:
+            assert not (cell.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(cell)), cell
+    assert {f"'{PAYLOAD} D2", "'+SUM(1)"} <= {
+        cell.rsplit(" ", 1)[0] if cell.startswith("'+") else cell for row in deals for cell in row
+    }
+    assert leads[1][1:3] == [f"'{PAYLOAD} lead", "'@corp"]

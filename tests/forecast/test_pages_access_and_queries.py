@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 PAGES = ["inspection", "accuracy", "calibration"]
 # Session, user, team, the header's notification count and the report's own queries.
-CEILINGS = {"inspection": 14, "accuracy": 13, "calibration": 11}
+# A leader's pages: + the forecast categories' stage list (measured flat at both sizes).
+CEILINGS = {"inspection": 15, "accuracy": 14, "calibration": 12}
 
 
 def test_the_pages_need_a_signed_in_user(client):

@@ -264,8 +264,9 @@ def test_a_pipelines_board_and_funnel_keep_a_fixed_number_of_queries(
     for i in range(rows):
         OpportunityFactory(owner=rep, stage=renewal_stages[1 + i % 3], amount=Decimal(i + 1))
         OpportunityFactory(owner=rep, stage=stages[1 + i % 3])
-    # session, user, leader check, team, pipelines, the choice saved, stages, column sums, bell, 3 card queries
-    with django_assert_max_num_queries(13):
+    # Measured flat at 5 and 120 deals: session, user, pipelines, the choice saved, stages, leader
+    # check, column sums, 3 card queries, bell, team, saved views and loss reasons = 14.
+    with django_assert_max_num_queries(14):
         assert rep_client.get(reverse("opportunities:board"), {"pipeline": renewal.pk}).status_code == 200
     with django_assert_max_num_queries(16):
         assert rep_client.get(reverse("reports:funnel"), {"pipeline": renewal.pk}).status_code == 200

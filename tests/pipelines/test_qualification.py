@@ -112,6 +112,8 @@ def test_admin_sets_the_meddic_criteria_a_stage_requires(admin_client_, project)
             "pipeline": project.pk,
             "order": "1",
             "probability": "10",
+            # the page's select always posts the stage's category (a choice, never empty)
+            "forecast_category": stage.forecast_category,
             "outcome": "open",
             "stale_after_days": "7",
             "is_active": "on",

@@ -92,7 +92,7 @@ def test_a_refused_reopen_then_an_approved_one_is_recorded_as_a_reopen(
     assert request.stage == stages[1] and request.note == "Their new CFO called back"
     # the leader rejects first: nothing moves
     leader_client.post(
-        reverse("notifications:decide_approval", args=[request.pk]), {"decision": "reject", "comment": "Not yet"}
+        reverse("opportunities:decide_approval", args=[request.pk]), {"decision": "reject", "comment": "Not yet"}
     )
     lost_deal.refresh_from_db()
     assert lost_deal.stage == stages[5]
@@ -100,7 +100,7 @@ def test_a_refused_reopen_then_an_approved_one_is_recorded_as_a_reopen(
     rep_client.post(url, {"stage": stages[1].pk, "note": "Signed letter of intent"}, **HTMX)
     request = ApprovalRequest.objects.get(opportunity=lost_deal, status="pending")
     response = leader_client.post(
-        reverse("notifications:decide_approval", args=[request.pk]), {"decision": "approve"}, follow=True
+        reverse("opportunities:decide_approval", args=[request.pk]), {"decision": "approve"}, follow=True
     )
     assert "reopened" in response.content.decode()
     lost_deal.refresh_from_db()

@@ -301,3 +301,21 @@ def test_the_merge_page_asks_for_a_number_rather_than_listing_every_customer(adm
     )
     assert "No customer of yours has this number." in response.content.decode()
     assert Customer.objects.count() == 5
+
+
+def test_a_customer_seen_only_through_a_deal_is_read_not_edited(rep, leader, outsider):
+    """Another team's customer that a rep sells to: the rep and their leader read it (their deal
+    is there) but may not rename it or hand it to their own team; its owner's side still can."""
+    customer = CustomerFactory(owner=outsider, name="Their Customer")
+    OpportunityFactory(owner=rep, customer=customer)
+    url = reverse("customers:edit", args=[customer.pk])
+    for user in (rep, leader):
+        client = client_for(user)
+        page = client.get(reverse("customers:detail", args=[customer.pk]))
+        assert page.status_code == 200 and url not in page.content.decode()
+        assert client.get(url).status_code == 403
+        taken = customer_data(name="Taken", owner=rep.pk, version=customer.version)
+        assert client.post(url, taken).status_code == 403
+        customer.refresh_from_db()
+        assert (customer.name, customer.owner) == ("Their Customer", outsider)
+    assert client_for(outsider).get(url).status_code == 200

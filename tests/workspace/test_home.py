@@ -73,5 +73,8 @@ def test_my_day_keeps_a_fixed_number_of_queries(rows, book, rep_client, leader_c
     book(rows)
     with django_assert_max_num_queries(14):
         assert rep_client.get(reverse("home")).status_code == 200
-    with django_assert_max_num_queries(14):
+    # Measured flat at 5 and 200 deals: session, user, leader check, pipelines, open stages, three
+    # deal lists/sums, the approvals inbox, bell count, team, next steps, leads, top deals and the
+    # notification list = 15.
+    with django_assert_max_num_queries(15):
         assert leader_client.get(reverse("home")).status_code == 200

@@ -32,9 +32,10 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=20)
         parser.add_argument("--warmup", type=int, default=2)
         parser.add_argument("--only", default="", help="Only pages/jobs whose label contains this text.")
+        parser.add_argument("--skip", default="", help="Leave out pages/jobs whose label contains this text.")
         parser.add_argument("--json", dest="json_path", default="", help="Also write the results to this JSON file.")
 
-    def handle(self, *args, repeat: int, warmup: int, only: str, json_path: str, **opts):
+    def handle(self, *args, repeat: int, warmup: int, only: str, skip: str, json_path: str, **opts):
         ctx = BenchContext()
         modules = discover()
         pages = [p for m in modules if hasattr(m, "pages") for p in m.pages(ctx)]
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         if only:
             pages = [p for p in pages if only in p.label]
             jobs = [j for j in jobs if only in j.label]
+        if skip:
+            pages = [p for p in pages if skip not in p.label]
+            jobs = [j for j in jobs if skip not in j.label]
         vendor = connection.vendor
         size = f"{Opportunity.objects.count():,} opportunities, {Activity.objects.count():,} follow-ups"
         self.stdout.write(f"Database: {vendor}; data: {size}; repeat {repeat} (+{warmup} warm-up)")

@@ -1,0 +1,167 @@
+"""Per-deal stage facts: what the conversion and sales-cycle reports read instead of scanning
+every stage change.
+
+One row per deal and stage it touched: when it first entered the stage, the last time it
+entered a stage further along the path, and the days it spent in the stage in all. Each row
+is kept by `StageChange.save` in the transaction that writes the move (so `Opportunity.move_to`
+and `record_creation` keep it with the move); `rebuild_stage_facts` recomputes the table from the
+history (after a bulk import, or after the stage order changed).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Max, Min, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from crm.softdelete import binned_pks
+
+from .stages import Stage
+
+if TYPE_CHECKING:
+    from .opportunity import StageChange
+
+
+def further_stage_ids(stage: Stage, stages: list[Stage]) -> list[int]:
+    """The stages further along `stage`'s own pipeline (its later open stages and won, never lost)."""
+    return [
+        s.pk
+        for s in stages
+        if s.pipeline_id == stage.pipeline_id and s.outcome != Stage.Outcome.LOST and s.order > stage.order
+    ]
+
+
+class StageFactManager(models.Manager):
+    """Facts of a deal in the recycle bin leave the reports with their deal (as its history does)."""
+
+    def get_queryset(self):
+        from .opportunity import Opportunity
+
+        return super().get_queryset().exclude(opportunity_id__in=binned_pks(Opportunity))
+
+
+class StageFact(models.Model):
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity", verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="+")
+    # Null when the history has a move out of the stage but no entry into it (a reopen is no entry).
+    first_entered_at = models.DateTimeField(_("first entered"), null=True, blank=True)
+    # The latest entry into a stage further along the path: the deal went on if it is later
+    # than the first entry here.
+    onward_at = models.DateTimeField(_("went on"), null=True, blank=True)
+    # Selling time: a reopen's days (the deal sat closed) are left out, as the cycle report does.
+    days_in_stage = models.DecimalField(_("days in stage"), max_digits=11, decimal_places=2, default=Decimal("0"))
+
+    objects = StageFactManager()
+    all_objects = models.Manager.from_queryset(models.QuerySet)()
+
+    class Meta:
+        verbose_name = _("stage fact")
+        verbose_name_plural = _("stage facts")
+        constraints = [models.UniqueConstraint(fields=["opportunity", "stage"], name="stagefact_once_per_stage")]
+        indexes = [
+            # Conversion: the deals that first entered each stage in the period, index-only.
+            models.Index(
+                fields=["first_entered_at"],
+                include=["stage", "opportunity", "onward_at"],
+                name="stagefact_entered_idx",
+            ),
+            # The sales cycle: the days in each stage of a given set of (won) deals, index-only.
+            models.Index(fields=["opportunity"], include=["days_in_stage"], name="stagefact_cycle_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} · {self.stage_id}"
+
+    @property
+    def advanced(self) -> bool:
+        return bool(self.first_entered_at and self.onward_at and self.onward_at > self.first_entered_at)
+
+    @classmethod
+    def _for(cls, change: StageChange, stage: Stage) -> StageFact:
+        """The deal's fact row for `stage`; a new one starts from the deal's earlier history."""
+        fact, created = cls.all_objects.get_or_create(opportunity_id=change.opportunity_id, stage_id=stage.pk)
+        if created:
+            onward = further_stage_ids(stage, list(Stage.objects.all()))
+            fact.onward_at = (
+                change.__class__.all_objects.filter(opportunity_id=change.opportunity_id, to_stage_id__in=onward)
+                .exclude(pk=change.pk)
+                .aggregate(at=Max("changed_at"))["at"]
+            )
+            if fact.onward_at is not None:
+                fact.save(update_fields=["onward_at"])
+        return fact
+
+    @classmethod
+    def record(cls, change: StageChange) -> None:
+        """Fold one new stage change into its deal's facts (called inside the change's transaction)."""
+        to_stage = change.to_stage
+        entered = cls._for(change, to_stage)
+        if not change.is_reopen and (entered.first_entered_at is None or change.changed_at < entered.first_entered_at):
+            entered.first_entered_at = change.changed_at
+            entered.save(update_fields=["first_entered_at"])
+        if change.from_stage_id is not None and change.days_in_previous_stage and not change.is_reopen:
+            left = cls._for(change, change.from_stage)
+            cls.all_objects.filter(pk=left.pk).update(
+                days_in_stage=models.F("days_in_stage") + change.days_in_previous_stage
+            )
+        if to_stage.outcome != Stage.Outcome.LOST:
+            earlier = Stage.objects.filter(pipeline_id=to_stage.pipeline_id, order__lt=to_stage.order).exclude(
+                outcome=Stage.Outcome.LOST
+            )
+            cls.all_objects.filter(opportunity_id=change.opportunity_id, stage__in=earlier).filter(
+                Q(onward_at__isnull=True) | Q(onward_at__lt=change.changed_at)
+            ).update(onward_at=change.changed_at)
+
+    @classmethod
+    def rebuild(cls, opportunity_ids=None) -> int:
+        """Recompute the facts from the stage history (all deals, or these); returns the rows written."""
+        from .opportunity import StageChange
+
+        changes = StageChange.all_objects.all()
+        facts = cls.all_objects.all()
+        if opportunity_ids is not None:
+            changes = changes.filter(opportunity_id__in=opportunity_ids)
+            facts = facts.filter(opportunity_id__in=opportunity_ids)
+        stages = list(Stage.objects.all())
+        per_stage: dict[tuple[int, int], dict] = {}
+        for row in (
+            changes.values("opportunity_id", "to_stage_id")
+            .annotate(first=Min("changed_at", filter=Q(is_reopen=False)))
+            .order_by()
+        ):
+            per_stage[row["opportunity_id"], row["to_stage_id"]] = {"first": row["first"], "days": Decimal("0")}
+        for row in (
+            changes.filter(from_stage__isnull=False, is_reopen=False)
+            .values("opportunity_id", "from_stage_id")
+            .annotate(days=Sum("days_in_previous_stage"))
+            .order_by()
+        ):
+            if row["days"]:
+                fact = per_stage.setdefault((row["opportunity_id"], row["from_stage_id"]), {"first": None})
+                fact["days"] = row["days"]
+        # The latest entry into each stage, per deal, gives every stage's "went on" time.
+        latest: dict[int, dict[int, object]] = {}
+        for row in changes.values("opportunity_id", "to_stage_id").annotate(last=Max("changed_at")).order_by():
+            latest.setdefault(row["opportunity_id"], {})[row["to_stage_id"]] = row["last"]
+        by_pk = {s.pk: s for s in stages}
+        rows = []
+        for (deal_id, stage_id), fact in per_stage.items():
+            further = further_stage_ids(by_pk[stage_id], stages)
+            times = [t for s, t in latest.get(deal_id, {}).items() if s in further]
+            rows.append(
+                cls(
+                    opportunity_id=deal_id,
+                    stage_id=stage_id,
+                    first_entered_at=fact["first"],
+                    onward_at=max(times) if times else None,
+                    days_in_stage=fact.get("days") or Decimal("0"),
+                )
+            )
+        facts.delete()
+        cls.all_objects.bulk_create(rows, batch_size=5000)
+        return len(rows)
