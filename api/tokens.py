@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from crm.forms import BoundedForm
+
 from .models import ApiToken
 
 MAX_ACTIVE_TOKENS = 20
 
 
-class TokenForm(forms.Form):
+class TokenForm(BoundedForm):
     name = forms.CharField(label=gettext_lazy("Token name"), max_length=100)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.forms import ModelMultipleChoiceField
+from django.forms import BooleanField, ModelMultipleChoiceField, NullBooleanField
 from django.forms.models import model_to_dict
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -62,13 +62,24 @@ def _form_data(data, instance=None, fields=(), *, form_class=None) -> QueryDict 
         for name, field in (form_class.base_fields.items() if form_class else ())
         if hasattr(field, "queryset") and isinstance(field, ModelMultipleChoiceField)
     }
+    flags = {name for name, field in (form_class.base_fields.items() if form_class else ()) if _is_flag(field)}
     for name, value in data.items():
+        if name in flags and value not in FLAG_VALUES:
+            raise DRFValidationError({name: [_("Send true or false.")]})
         if isinstance(value, dict) or (isinstance(value, list) and name not in multiple):
             raise DRFValidationError({name: [_("Send a single value.")]})
         if isinstance(value, list) and any(isinstance(v, (list, dict)) for v in value):
             raise DRFValidationError({name: [_("Send a list of ids.")]})
     merged.update(data)
     return {name: _as_form_value(value) for name, value in merged.items()}
+
+
+# What a yes/no field takes in a JSON body: a form's BooleanField would read any other text as yes.
+FLAG_VALUES = (True, False, None, "true", "false", "")
+
+
+def _is_flag(field) -> bool:
+    return isinstance(field, BooleanField | NullBooleanField)
 
 
 def _as_form_value(value):
@@ -108,6 +119,8 @@ class FormWriteMixin:
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
+        if not isinstance(request.data, dict):
+            return Response({"non_field_errors": [_("Send a JSON object.")]}, status=status.HTTP_400_BAD_REQUEST)
         if "version" not in request.data:
             return Response({"version": [_("Send the version you read, to detect a colleague's change.")]}, 400)
         fields = self.form_class._meta.fields

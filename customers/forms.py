@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
+from crm.forms import BoundedForm
 from opportunities.forms import VersionedModelForm
 
 from .models import Contact, Customer
@@ -58,7 +59,7 @@ class ContactForm(VersionedModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 
-class MergeForm(forms.Form):
+class MergeForm(BoundedForm):
     # A number box, not a menu: a menu of every visible customer would list thousands for an
     # admin. The page links the likely duplicates, whose numbers it shows.
     duplicate = forms.ModelChoiceField(

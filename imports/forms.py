@@ -4,11 +4,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BoundedForm
+
 from .mapping import fields_for
 from .models import ImportJob, Kind, kinds_for
 
 
-class UploadForm(forms.Form):
+class UploadForm(BoundedForm):
     kind = forms.ChoiceField(label=_("Records"))
     file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
 
@@ -29,7 +31,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-class MappingForm(forms.Form):
+class MappingForm(BoundedForm):
     """One choice per column of the file: the field it fills, or nothing."""
 
     def __init__(self, *args, job: ImportJob, **kwargs) -> None:

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import assignable_users
-from crm.forms import BoundedForm, CreateForm
+from crm.forms import BoundedForm, BoundedModelForm, CreateForm
 from opportunities.forms import VersionedModelForm, date_input
 from opportunities.models import Pipeline
 from opportunities.models.qualification import MEDDIC_CHOICES, MEDDIC_CODES, meddic_field_names
@@ -128,7 +128,7 @@ class ConvertAsWonForm(CreateForm):
             self.fields["amount"].help_text = _("Quick wins are limited to %(limit)s.") % {"limit": f"{limit:,.0f}"}
 
 
-class LeadContactForm(forms.ModelForm):
+class LeadContactForm(BoundedModelForm):
     class Meta:
         model = LeadContact
         fields = ["name", "title", "buying_role", "attitude", "phone", "email"]

@@ -211,7 +211,7 @@ class PipelineStageField(forms.ModelChoiceField):
         return obj.label_with_pipeline
 
 
-class ChangePipelineForm(forms.Form):
+class ChangePipelineForm(BoundedForm):
     """Move a deal into another pipeline: pick the open stage it enters there."""
 
     stage = PipelineStageField(
@@ -255,7 +255,7 @@ class ContactRoleForm(BoundedModelForm):
 RATING_CHOICES = [("", "—")] + [(str(i), str(i)) for i in range(1, 6)]
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(BoundedForm):
     """The five factors of seed 002 (1-5 and a note each) and the optional SWOT; saved through
     `Opportunity.evaluate`."""
 
@@ -318,7 +318,7 @@ class FollowOnForm(CreateForm):
     )
 
 
-class ForecastCategoryForm(forms.Form):
+class ForecastCategoryForm(BoundedForm):
     """The rep's override or the leader's judgement of an open deal's forecast category.
 
     Empty category: back to the stage's default (or no judgement). The rules (who may, a

@@ -302,7 +302,8 @@ def accept_calibration(request: HttpRequest) -> HttpResponse:
 
     if not request.user.is_admin:
         raise PermissionDenied
-    stage = get_object_or_404(Stage.objects.open(), pk=request.POST.get("stage") or 0)
+    stage_id = request.POST.get("stage", "")
+    stage = get_object_or_404(Stage.objects.open(), pk=int(stage_id) if stage_id.isdigit() else 0)
     scope = build_scope(request.user, None, resolve_period(CalibrationView.default_period))
     row = next((r for r in calibration_rows(scope) if r["stage_id"] == stage.pk), None)
     try:

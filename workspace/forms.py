@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, assignable_users
+from crm.forms import BoundedForm, BoundedModelForm
 from opportunities.forms import date_input
 
 from .models import SavedView
@@ -28,7 +29,7 @@ class IdsField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class BulkForm(forms.Form):
+class BulkForm(BoundedForm):
     class Action:
         REASSIGN = "reassign"
         FOLLOW_UP = "follow_up"
@@ -59,7 +60,7 @@ class BulkForm(forms.Form):
         return cleaned
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(BoundedForm):
     leaver = forms.ModelChoiceField(
         label=_("Who is leaving"),
         queryset=User.objects.filter(is_active=True).order_by("username"),
@@ -72,7 +73,7 @@ class HandOverForm(forms.Form):
     )
 
 
-class SavedViewForm(forms.ModelForm):
+class SavedViewForm(BoundedModelForm):
     class Meta:
         model = SavedView
         fields = ["page", "name", "query"]

@@ -62,7 +62,8 @@ def search(user: User, text: str, *, per_kind: int = PER_KIND) -> SearchResults:
     backwards filtering every row when it expects many matches; without, it reads the few
     matching rows from the trigram indexes (rare terms) or stops at the first ten (common ones).
     """
-    text = " ".join((text or "").split())[:MAX_QUERY]
+    # A NUL character (which PostgreSQL text cannot hold) separates words like a space.
+    text = " ".join((text or "").replace("\x00", " ").split())[:MAX_QUERY]
     results = SearchResults(query=text)
     if not text:
         return results
