@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator
+from django.utils.translation import gettext
 
 from .validation import INTEGER_MAX, TEXT_MAX_LENGTH, validate_amount_ceiling, validate_year_in_range
 
@@ -28,8 +30,30 @@ class BoundedInputMixin:
             bound_field(field, amount=name not in self.unbounded_amount_fields)
 
 
+# The largest id a database key holds (a signed 64-bit integer); SQLite cannot even compare a
+# larger number, so a choice beyond it is refused before any query.
+ID_MAX = 2**63 - 1
+
+
+def _ids_in_range(field: forms.ModelChoiceField):
+    clean = field.clean
+
+    def clean_in_range(value):
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            text = str(item).strip()
+            if text.lstrip("-").isdigit() and abs(int(text)) > ID_MAX:
+                raise ValidationError(gettext("Select a valid choice."), code="invalid_choice")
+        return clean(value)
+
+    return clean_in_range
+
+
 def bound_field(field: forms.Field, *, amount: bool = True) -> None:
-    if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+    if isinstance(field, forms.ModelChoiceField):  # and ModelMultipleChoiceField
+        if field.to_field_name is None:
+            field.clean = _ids_in_range(field)
+    elif isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
         if validate_year_in_range not in field.validators:
             field.validators.append(validate_year_in_range)
     elif isinstance(field, forms.DecimalField):

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, assignable_users
-from crm.forms import BoundedForm, BoundedModelForm
+from crm.forms import ID_MAX, BoundedForm, BoundedModelForm
 from opportunities.forms import date_input
 
 from .models import SavedView
@@ -24,9 +24,12 @@ class IdsField(forms.Field):
         if isinstance(value, str):
             value = [value]
         try:
-            return [int(v) for v in value][:5000]
+            ids = [int(v) for v in value][:5000]
         except (TypeError, ValueError):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if any(abs(i) > ID_MAX for i in ids):  # no database key is that large
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
 
 
 class BulkForm(BoundedForm):
