@@ -38,7 +38,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0005_issue5_default_scoring"),
+        ("leads", "0005_default_scoring"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -54,7 +54,7 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0003_issue5_beat_schedule"),
+        ("notifications", "0003_beat_schedule"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0001_initial'),
-        ('leads', '0005_issue5_default_scoring'),
+        ('leads', '0005_default_scoring'),
         ('opportunities', '0003_report_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0001_initial'),
-        ('leads', '0005_issue5_default_scoring'),
+        ('leads', '0005_default_scoring'),
         ('opportunities', '0004_board_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -23,7 +23,7 @@ def rename(apps, schema_editor, *, backwards=False):
 class Migration(migrations.Migration):
     dependencies = [
         ("opportunities", "0005_deal_history"),
-        ("notifications", "0003_issue5_beat_schedule"),
+        ("notifications", "0003_beat_schedule"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -113,7 +113,7 @@ def test_the_sweep_runs_from_the_beat_schedule_and_the_scans_under_their_new_nam
     """The data migrations: the sweep is scheduled, the deal scans keep their schedule under the
     deals' task names, the lead follow-ups get their own job."""
     PeriodicTask.objects.all().delete()
-    old = importlib.import_module("notifications.migrations.0003_issue5_beat_schedule")
+    old = importlib.import_module("notifications.migrations.0003_beat_schedule")
     old.create(apps, None)
     importlib.import_module("opportunities.migrations.0006_reminder_jobs").rename(apps, None)
     importlib.import_module("leads.migrations.0006_lead_follow_up_job").create(apps, None)

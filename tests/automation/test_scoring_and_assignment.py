@@ -179,7 +179,7 @@ def test_the_shipped_defaults_make_an_enterprise_web_form_ready_at_once(db):
 
     from django.apps import apps
 
-    importlib.import_module("leads.migrations.0005_issue5_default_scoring").create(apps, None)
+    importlib.import_module("leads.migrations.0005_default_scoring").create(apps, None)
     lead = LeadFactory(owner=None, customer_type="enterprise")
     record_event(lead, "form_submission")
     rescore_lead(lead.pk)

@@ -7,6 +7,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Named after what it holds; installations that applied it under its first name keep it applied.
+    replaces = [("leads", "0004_issue5_automation")]
+
 
     dependencies = [
         ('accounts', '0002_role_groups'),

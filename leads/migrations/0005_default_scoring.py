@@ -33,5 +33,8 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0004_issue5_automation")]
+    # Named after what it holds; installations that applied it under its first name keep it applied.
+    replaces = [("leads", "0005_issue5_default_scoring")]
+
+    dependencies = [("leads", "0004_automation")]
     operations = [migrations.RunPython(create, remove)]

@@ -6,6 +6,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Named after what it holds; installations that applied it under its first name keep it applied.
+    replaces = [("notifications", "0002_issue5_email_opt_out_and_approval_link")]
+
 
     dependencies = [
         ('notifications', '0001_initial'),

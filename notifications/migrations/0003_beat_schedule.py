@@ -48,8 +48,11 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Named after what it holds; installations that applied it under its first name keep it applied.
+    replaces = [("notifications", "0003_issue5_beat_schedule")]
+
     dependencies = [
-        ("notifications", "0002_issue5_email_opt_out_and_approval_link"),
+        ("notifications", "0002_email_opt_out_and_approval_link"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
     operations = [migrations.RunPython(create, remove)]
