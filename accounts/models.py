@@ -7,6 +7,8 @@ a user into that set; every `visible_to(user)` queryset method builds on it.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -39,14 +41,12 @@ class Team(TracksHistory, models.Model):
         return self.name
 
 
+# CJK unified ideographs, extension A, kana, hangul.
+_CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\u3040-\u30ff\uac00-\ud7af]")
+
+
 def _is_cjk(text: str) -> bool:
-    return any(
-        "\u4e00" <= ch <= "\u9fff"  # CJK unified ideographs
-        or "\u3400" <= ch <= "\u4dbf"  # extension A
-        or "\u3040" <= ch <= "\u30ff"  # kana
-        or "\uac00" <= ch <= "\ud7af"  # hangul
-        for ch in text
-    )
+    return _CJK.search(text) is not None
 
 
 def format_person_name(first: str | None, last: str | None, username: str | None = "") -> str:
@@ -96,6 +96,10 @@ class User(TracksHistory, AbstractUser):
     def __str__(self) -> str:
         return self.display_name
 
+    # What a list of people reads to name each one (see `crm.widgets.light_choices`).
+    choice_label_fields = ("first_name", "last_name", "username")
+    choice_label = staticmethod(format_person_name)
+
     @property
     def display_name(self) -> str:
         """How the product writes this person's name, everywhere (header, owner fields, report
@@ -140,3 +144,8 @@ def visible_owner_ids(user: User) -> QuerySet:
 def assignable_users(user: User) -> QuerySet[User]:
     """Users `user` may hand a record to: only people inside their own scope."""
     return visible_users(user).filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def people_names(users: QuerySet[User]) -> list[tuple[int, str]]:
+    """(id, display name) of these users, in their order, read from the name columns only."""
+    return [(pk, User.choice_label(*names)) for pk, *names in users.values_list("pk", *User.choice_label_fields)]

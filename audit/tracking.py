@@ -127,8 +127,32 @@ class TracksHistory:
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._history_baseline = instance._history_values()
+        # What was loaded, kept as loaded: turned into history text only when a save asks what
+        # changed, so a page that lists hundreds of records never pays for it. Mutable values
+        # (JSON) are turned into text now, since they can be changed in place.
+        loaded = instance.__dict__
+        instance.__dict__["_history_loaded"] = {
+            name: to_text(loaded[name]) if isinstance(loaded[name], dict | list) else loaded[name]
+            for name in cls.history_attnames()
+            if name in loaded
+        }
         return instance
+
+    @property
+    def _history_baseline(self) -> dict[str, str | None] | None:
+        """The tracked fields' values as the database holds them, as history text (None: unknown)."""
+        state = self.__dict__
+        if "_history_baseline_text" not in state:
+            loaded = state.get("_history_loaded")
+            if loaded is None:
+                return None
+            state["_history_baseline_text"] = {name: to_text(value) for name, value in loaded.items()}
+        return state["_history_baseline_text"]
+
+    @_history_baseline.setter
+    def _history_baseline(self, value: dict[str, str | None] | None) -> None:
+        self.__dict__["_history_baseline_text"] = value
+        self.__dict__.pop("_history_loaded", None)
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)

@@ -111,3 +111,28 @@ def test_the_database_refuses_to_rewrite_history(rep):
         with pytest.raises(DatabaseError), transaction.atomic():
             statement()
     assert FieldChange.objects.filter(object_id=deal.pk, new_value="5").exists()
+
+
+def test_a_list_changed_in_place_after_loading_is_still_history(stages):
+    from opportunities.models import Stage
+
+    stage = Stage.objects.get(pk=stages[3].pk)
+    loaded = stage.required_criteria
+    assert isinstance(loaded, list)
+    before = list(loaded)
+    loaded.append("metrics" if "metrics" not in before else "champion")  # changed where it lies
+    stage.save()
+    [row] = rows(stage, "required_criteria")
+    assert row.old_value == str(before) and row.new_value == str(loaded)
+
+
+def test_a_loaded_record_edited_twice_records_each_save_against_the_one_before(rep):
+    deal = Opportunity.objects.get(pk=OpportunityFactory(owner=rep, amount=Decimal("100")).pk)
+    deal.amount = Decimal("200")
+    deal.save()
+    deal.amount = Decimal("300")
+    deal.save()
+    assert [(r.old_value, r.new_value) for r in sorted(rows(deal, "amount"), key=lambda r: r.pk)] == [
+        ("100", "200"),
+        ("200", "300"),
+    ]

@@ -46,3 +46,42 @@ def test_the_deal_list_filter_keeps_the_chosen_owner_selected(admin_client_, rep
     html = response.content.decode()
     assert response.status_code == 200
     assert f'<option value="{rep.pk}" selected>' in html
+
+
+def test_a_list_of_people_reads_their_names_not_whole_records_and_shows_the_same_options(db, django_assert_num_queries):
+    import django_filters
+
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    UserFactory(username="wang", first_name="伟", last_name="王")
+    UserFactory(username="smith", first_name="Anna", last_name="Smith")
+    UserFactory(username="nameless", first_name="", last_name="")
+    chosen = User.objects.get(username="smith")
+    people = User.objects.order_by("username")
+
+    for field in (
+        forms.ModelChoiceField(queryset=people, widget=QuickSelect),
+        django_filters.fields.ModelChoiceField(queryset=people, widget=QuickSelect, null_label="Nobody"),
+    ):
+        reference = forms.Select(choices=list(field.choices)).render("owner", chosen.pk)
+        with django_assert_num_queries(1) as captured:
+            ours = field.widget.render("owner", chosen.pk)
+        assert '"password"' not in captured.captured_queries[0]["sql"]  # names only, not whole records
+        assert parsed(ours) == parsed(reference)
+        assert "王伟" in ours and "Anna Smith" in ours and ">nameless<" in ours
+        assert f'<option value="{chosen.pk}" selected>' in ours
+
+
+def test_a_field_that_labels_people_its_own_way_keeps_its_labels(db):
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    UserFactory(username="smith", first_name="Anna", last_name="Smith")
+
+    class ByUsername(forms.ModelChoiceField):
+        def label_from_instance(self, obj):
+            return f"@{obj.username}"
+
+    html = ByUsername(queryset=User.objects.all(), widget=QuickSelect).widget.render("owner", None)
+    assert "@smith" in html and "Anna Smith" not in html
