@@ -176,6 +176,8 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
             models.Index(fields=["team", "status"]),
             models.Index(fields=["owner", "next_follow_up_at"]),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="lead_binned_idx"),
+            # The widest lead list (an admin's) counts every live lead: index-only, by status.
+            models.Index(fields=["status"], condition=Q(deleted_at__isnull=True), name="lead_live_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

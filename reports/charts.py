@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import plotly.graph_objects as go
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from . import figures as go
 
 PALETTE = {
     "won": "#198754",

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -67,21 +67,20 @@ def board_filterset(user, data, *, now, stages) -> BoardFilter:
     return BoardFilter(data, queryset=base, user=user, now=now, stages=stages)
 
 
-def _on_board(queryset, stages: list[Stage], now):
-    """Open deals, and deals closed in the last CLOSED_WINDOW_DAYS (the won/lost columns)."""
-    open_ids = [s.pk for s in stages if s.is_open]
-    since = now - timedelta(days=CLOSED_WINDOW_DAYS)
-    return queryset.filter(Q(stage_id__in=open_ids) | Q(closed_at__gte=since, stage_id__in=[s.pk for s in stages]))
-
-
 def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
     """Count, amount and weighted sum per stage, in one grouped SQL query (grouped by probability
     too, so the weighted sums are a multiplication per group: see `weighted_totals`)."""
-    rows = (
-        _on_board(queryset, stages, now)
-        .order_by()
-        .values("stage_id", "probability")
-        .annotate(n=Count("pk"), amount=Sum("amount"))
+    since = now - timedelta(days=CLOSED_WINDOW_DAYS)
+
+    def grouped(deals):
+        return deals.order_by().values("stage_id", "probability").annotate(n=Count("pk"), amount=Sum("amount"))
+
+    # The board holds open deals and deals closed in the last CLOSED_WINDOW_DAYS (the won/lost
+    # columns): two halves of one query, each read through its own index (the open stages'
+    # covering index; the closed deals by stage and date), where an OR reads the whole table.
+    rows = grouped(queryset.filter(stage_id__in=[s.pk for s in stages if s.is_open])).union(
+        grouped(queryset.filter(stage_id__in=[s.pk for s in stages if not s.is_open], closed_at__gte=since)),
+        all=True,
     )
     per_stage: dict[int, list] = {}
     for row in rows:

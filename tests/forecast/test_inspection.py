@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import plotly.graph_objects as go
 import pytest
 import time_machine
 from django.urls import reverse
@@ -143,7 +144,7 @@ def test_the_waterfall_walks_from_the_pipeline_then_to_the_pipeline_now(week, le
     assert [(r["Change"], r["Deals"], r["Pipeline change"]) for r in csv_table(client, "inspection", "waterfall")] == (
         expected
     )
-    figure = next(s for s in response.context["sections"] if s.key == "waterfall").figure
+    figure = go.Figure(next(s for s in response.context["sections"] if s.key == "waterfall").figure_json())
     assert figure.data[0].type == "waterfall" and figure.data[0].y[0] == 980000.0
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
+import pytest
 
 from reports import charts
 from reports.periods import resolve_period
@@ -35,7 +36,7 @@ def test_forecast_figure_stacks_won_and_weighted_under_the_target_line():
             "target": Decimal("40"),
         },
     ]
-    figure = charts.forecast_figure(months)
+    figure = go.Figure(charts.forecast_figure(months).to_plotly_json())
     names = [t.name for t in figure.data]
     assert names == ["Won", "Weighted pipeline", "Commit", "Best case", "Target"]
     assert figure.layout.barmode == "stack"
@@ -49,18 +50,20 @@ def test_openers_figure_draws_quadrant_lines_at_the_averages():
         {"rep": "A", "new_count": 10, "conversion_rate": Decimal("20.0")},
         {"rep": "B", "new_count": 2, "conversion_rate": Decimal("80.0")},
     ]
-    figure = charts.openers_converters_figure(rows)
+    figure = go.Figure(charts.openers_converters_figure(rows).to_plotly_json())
     vertical, horizontal = figure.layout.shapes
     assert vertical.x0 == 6 and horizontal.y0 == 50
     assert list(figure.data[0].text) == ["A", "B"]
 
 
 def test_openers_figure_without_reps_has_no_lines():
-    assert charts.openers_converters_figure([]).layout.shapes == ()
+    assert go.Figure(charts.openers_converters_figure([]).to_plotly_json()).layout.shapes == ()
 
 
 def test_ranked_bars_put_the_first_row_on_top():
-    figure = charts.loss_reasons_figure([{"reason": "Price", "count": 3}, {"reason": "Timing", "count": 1}])
+    figure = go.Figure(
+        charts.loss_reasons_figure([{"reason": "Price", "count": 3}, {"reason": "Timing", "count": 1}]).to_plotly_json()
+    )
     assert list(figure.data[0].y) == ["Timing", "Price"]
 
 
@@ -103,3 +106,29 @@ def test_forecast_covers_the_quarter_and_six_months_ahead():
     assert forecast_months(date(2025, 5, 15))[0] == date(2025, 4, 1)
     assert forecast_months(date(2025, 5, 15))[-1] == date(2025, 10, 1)
     assert len(forecast_months(date(2025, 4, 2))) == 6
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "overview",
+        "funnel",
+        "forecast",
+        "conversion",
+        "winloss",
+        "team",
+        "quality",
+        "inspection",
+        "accuracy",
+        "calibration",
+    ],
+)
+def test_every_chart_of_every_report_is_a_figure_plotly_accepts(name, history, admin_client_):
+    """The charts are built as plain data: plotly's own figure class checks each against its schema."""
+    from .helpers import page
+
+    figures = [s.figure_json() for s in page(admin_client_, name).context["sections"] if s.figure is not None]
+    assert figures, "every report draws at least one chart"
+    for figure in figures:
+        checked = go.Figure(figure)  # raises on any property plotly.js would not know
+        assert checked.data and checked.layout.template.layout.colorway  # plotly's look, as before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import plotly.graph_objects as go
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
@@ -105,7 +106,7 @@ def test_reps_at_the_same_spot_of_the_scatter_get_labels_on_different_sides():
         {"rep": "C", "new_count": 3, "conversion_rate": Decimal("51.0")},
         {"rep": "D", "new_count": 20, "conversion_rate": Decimal("10.0")},
     ]
-    positions = charts.openers_converters_figure(rows).data[0].textposition
+    positions = go.Figure(charts.openers_converters_figure(rows).to_plotly_json()).data[0].textposition
     assert isinstance(positions, tuple | list), positions  # one position per point
     assert len(set(positions[:3])) == 3
 
@@ -155,7 +156,7 @@ def test_forecast_months_are_written_in_the_pages_language():
         }
     ]
     with translation.override("zh-hans"):
-        figure = charts.forecast_figure(months)
+        figure = go.Figure(charts.forecast_figure(months).to_plotly_json())
     assert figure.data[0].x == ("2025年5月",)
     assert figure.layout.xaxis.type == "category"
 
