@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -51,21 +51,23 @@ class Command(BaseCommand):
         self.stdout.write(f"Database: {vendor}; data: {size}; repeat {repeat} (+{warmup} warm-up)")
         self.stdout.write(f"{'page':45} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'status':>7}")
         results = []
+        failed: list[str] = []  # a page that did not answer 200 measured something else
         clients: dict[int, Client] = {}
         for page in pages:
             client = clients.get(page.user.pk)
             if client is None:
                 client = clients[page.user.pk] = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["testserver"])[0])
                 client.force_login(page.user)
+            # Over HTTPS, as production serves it (plain HTTP is only ever redirected there).
             for _ in range(warmup):
-                warm = client.get(page.url)
+                warm = client.get(page.url, secure=True)
                 if warm.streaming:
                     b"".join(warm.streaming_content)
             samples, queries, status = [], 0, 0
             for _ in range(repeat):
                 with CaptureQueriesContext(connection) as captured:
                     start = time.perf_counter()
-                    response = client.get(page.url)
+                    response = client.get(page.url, secure=True)
                     if response.streaming:  # an export: time the whole file, not its first chunk
                         b"".join(response.streaming_content)
                     samples.append((time.perf_counter() - start) * 1000)
@@ -80,6 +82,8 @@ class Command(BaseCommand):
             }
             results.append(row)
             self.stdout.write(f"{page.label:45} {row['median_ms']:>10} {row['p95_ms']:>8} {queries:>8} {status:>7}")
+            if status != 200:
+                failed.append(f"{page.label}: {status}")
         for job in jobs:
             samples, queries = [], 0
             for _ in range(job.repeat):
@@ -107,3 +111,5 @@ class Command(BaseCommand):
         if json_path:
             Path(json_path).parent.mkdir(parents=True, exist_ok=True)
             Path(json_path).write_text(json.dumps({"data": size, "db": vendor, "results": results}, indent=2))
+        if failed:
+            raise CommandError("These pages did not answer 200, so their figures are not page times:\n" + "\n".join(failed))
