@@ -189,3 +189,22 @@ def test_card_ids_are_plain_numbers_even_with_thousand_separators(rep_client, re
     body = rep_client.get(reverse("opportunities:board")).content.decode()
     assert f'id="card-{deal.pk}"' in body
     assert "12,345" not in body
+
+
+def test_a_card_shows_names_as_text_never_as_markup(leader_client, rep, stages):
+    from customers.models import Customer
+
+    evil = '<script>alert("x")</script>\'&'
+    customer = Customer.objects.create(name=f"Customer {evil}", owner=rep)
+    rep.first_name, rep.last_name = "Rep", evil
+    rep.save()
+    OpportunityFactory(owner=rep, customer=customer, name=f"Deal {evil}", stage=stages[1], close_date_push_count=3)
+
+    html = leader_client.get(reverse("opportunities:board"), {"next": evil}).content.decode()
+
+    assert "<script>alert" not in html
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#x27;&amp;"
+    assert f"Deal {escaped}" in html  # title, label and the screen-reader text
+    assert f"Customer {escaped}" in html
+    assert f"Rep {escaped}" in html  # the owner, shown to a leader
+    assert "Pushed 3×" in html
