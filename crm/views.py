@@ -54,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
     due_deals = (
         open_deals.filter(next_follow_up_at__lt=due_by)
         .select_related("customer", "owner")
+        .for_rows()
         .order_by("next_follow_up_at", "pk")[:LIST_LIMIT]
     )
     due_leads = (
@@ -65,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     stale_deals = open_deals.filter(stale_q(now, stages))
     stale = list(
-        stale_deals.select_related("customer", "owner", "stage").order_by(
+        stale_deals.select_related("customer", "owner", "stage").for_rows().order_by(
             F("last_activity_at").asc(nulls_first=True), "stage_entered_at", "pk"
         )[:LIST_LIMIT]
     )
@@ -74,6 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ranked = (
         open_deals.with_weighted()
         .select_related("customer", "stage", "owner")
+        .for_rows()
         .order_by("-weighted", "-pk")[:RANKED_LIMIT]
     )
     context = {

@@ -33,6 +33,7 @@ def opportunity_rows(user, data, *, now=None, stages=None) -> OpportunityFilter:
         .with_weighted()
         .with_stale_flag(now, stages)
         .select_related("customer", "stage", "owner")
+        .for_rows()
     )
     filterset = OpportunityFilter(data, queryset=base, user=user, now=now, stages=stages)
     return filterset
