@@ -22,5 +22,6 @@ class NullsFirstIndex(models.Index):
                 for e in self.expressions
             ),
             name=self.name,
+            condition=self.condition,
         )
         return plain.create_sql(model, schema_editor, using=using, **kwargs)
