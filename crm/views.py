@@ -66,9 +66,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     stale_deals = open_deals.filter(stale_q(now, stages))
     stale = list(
-        stale_deals.select_related("customer", "owner", "stage").for_rows().order_by(
-            F("last_activity_at").asc(nulls_first=True), "stage_entered_at", "pk"
-        )[:LIST_LIMIT]
+        stale_deals.select_related("customer", "owner", "stage")
+        .for_rows()
+        .order_by(F("last_activity_at").asc(nulls_first=True), "stage_entered_at", "pk")[:LIST_LIMIT]
     )
     for deal in stale:
         deal.idle = deal.idle_days(now)

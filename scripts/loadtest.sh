@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput: gunicorn as docker-compose runs it (3 sync workers, DEBUG off, connection reuse)
 # on 127.0.0.1, against the benchmark database (make bench seeds it), 8 clients for 20 s.
-#   scripts/loadtest.sh [seconds] [clients] [path]
+#   scripts/loadtest.sh [seconds] [clients] [path] [user]   (user: admin by default; rep1, leader1...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,4 +18,4 @@ for _ in $(seq 1 50); do
   curl -s -o /dev/null "http://127.0.0.1:$PORT/login/" && break
   sleep 0.2
 done
-.venv/bin/python scripts/loadtest.py --port "$PORT" --seconds "${1:-20}" --clients "${2:-8}" --path "${3:-/opportunities/}"
+.venv/bin/python scripts/loadtest.py --port "$PORT" --seconds "${1:-20}" --clients "${2:-8}" --path "${3:-/opportunities/}" --user "${4:-admin}"

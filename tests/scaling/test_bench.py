@@ -17,7 +17,9 @@ def test_the_bench_times_real_pages_even_where_plain_http_is_redirected(settings
     report = tmp_path / "bench.json"
     out = io.StringIO()
 
-    call_command("bench", "--repeat", "1", "--warmup", "0", "--only", "board (admin)", "--json", str(report), stdout=out)
+    call_command(
+        "bench", "--repeat", "1", "--warmup", "0", "--only", "board (admin)", "--json", str(report), stdout=out
+    )
 
     [row] = json.loads(report.read_text())["results"]
     assert row["label"] == "board (admin)" and row["status"] == 200 and row["queries"] > 3

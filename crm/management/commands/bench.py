@@ -112,4 +112,6 @@ class Command(BaseCommand):
             Path(json_path).parent.mkdir(parents=True, exist_ok=True)
             Path(json_path).write_text(json.dumps({"data": size, "db": vendor, "results": results}, indent=2))
         if failed:
-            raise CommandError("These pages did not answer 200, so their figures are not page times:\n" + "\n".join(failed))
+            raise CommandError(
+                "These pages did not answer 200, so their figures are not page times:\n" + "\n".join(failed)
+            )
