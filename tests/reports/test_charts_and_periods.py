@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from reports import charts
+from reports.bench import REPORTS
 from reports.periods import resolve_period
 from reports.queries.forecast import _row, forecast_months
 
@@ -108,21 +109,7 @@ def test_forecast_covers_the_quarter_and_six_months_ahead():
     assert len(forecast_months(date(2025, 4, 2))) == 6
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "overview",
-        "funnel",
-        "forecast",
-        "conversion",
-        "winloss",
-        "team",
-        "quality",
-        "inspection",
-        "accuracy",
-        "calibration",
-    ],
-)
+@pytest.mark.parametrize("name", REPORTS)
 def test_every_chart_of_every_report_is_a_figure_plotly_accepts(name, history, admin_client_):
     """The charts are built as plain data: plotly's own figure class checks each against its schema."""
     from .helpers import page
