@@ -144,8 +144,3 @@ def visible_owner_ids(user: User) -> QuerySet:
 def assignable_users(user: User) -> QuerySet[User]:
     """Users `user` may hand a record to: only people inside their own scope."""
     return visible_users(user).filter(is_active=True).order_by("first_name", "last_name", "username")
-
-
-def people_names(users: QuerySet[User]) -> list[tuple[int, str]]:
-    """(id, display name) of these users, in their order, read from the name columns only."""
-    return [(pk, User.choice_label(*names)) for pk, *names in users.values_list("pk", *User.choice_label_fields)]

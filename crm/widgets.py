@@ -52,8 +52,13 @@ def light_choices(choices) -> list | None:
         head.append(("", field.empty_label))
     if getattr(field, "null_label", None) is not None:
         head.append((field.null_value, field.null_label))
-    rows = choices.queryset.values_list("pk", *fields)
-    return head + [(pk, model.choice_label(*rest)) for pk, *rest in rows]
+    return head + labelled(choices.queryset)
+
+
+def labelled(queryset) -> list[tuple]:
+    """(id, label) of each row, read from the model's `choice_label_fields` alone."""
+    model = queryset.model
+    return [(pk, model.choice_label(*rest)) for pk, *rest in queryset.values_list("pk", *model.choice_label_fields)]
 
 
 class QuickSelect(forms.Select):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext, ngettext
 from crm.templatetags.crm import money
 
 from .models import Opportunity, Stage
-from .templatetags.deals import days_since, is_past
+from .templatetags.deals import is_past
 
 _ID = 2147480000  # a stand-in id, replaced by each card's own in the reversed URLs
 
@@ -54,7 +54,6 @@ class CardPage:
             "score": gettext("Evaluation score"),
             "owner": gettext("Owner"),
             "follow_up": gettext("Next follow-up"),
-            "reopen": gettext("Reopen…"),
         }
         self._labels = {key: esc(text) for key, text in self._labels.items()}
 
@@ -120,7 +119,7 @@ class CardPage:
         stage = deal.stage
         name = esc(deal.name)
         stale = getattr(deal, "stale", False)
-        days = days_in_stage(deal, self.now)
+        days = deal.days_in_stage(self.now) if deal.stage_entered_at else ""
         days_text = esc(ngettext("%(days)s day", "%(days)s days", days) % {"days": days}) if days != "" else ""
         badges = [
             f'<span title="{labels["days"]}"><i class="bi bi-hourglass-split" aria-hidden="true"></i> {days_text}</span>'
@@ -178,12 +177,8 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def days_in_stage(deal: Opportunity, now: datetime | None) -> int | str:
-    return days_since(deal.stage_entered_at, now)
-
-
 def pushes_badge(deal: Opportunity) -> str:
-    """How often the close date moved later (the list shows the same badge, from its template)."""
+    """How often the close date moved later ("" when never): the board's cards and the list."""
     n = deal.close_date_push_count
     if not n:
         return ""

@@ -57,7 +57,6 @@ def _trace(kind: str):
     def build(**properties) -> Spec:
         return Spec(type=kind, **properties)
 
-    build.__name__ = kind.capitalize()
     return build
 
 

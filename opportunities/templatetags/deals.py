@@ -42,3 +42,11 @@ def board_card(context, deal) -> str:
     from ..cards import CardPage
 
     return CardPage.for_context(context).card(deal)
+
+
+@register.simple_tag
+def pushes_badge(deal) -> str:
+    """How often the deal's close date moved later, as a badge (`opportunities.cards`)."""
+    from ..cards import pushes_badge as badge
+
+    return badge(deal)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from django.db import connections
 from django.db.models import CharField, F, Func
@@ -168,7 +169,7 @@ def export_rows(queryset):
     value_tier = {value: str(label) for value, label in ValueTier.choices}
     yes = str(_("yes"))
     tz = timezone.get_current_timezone()
-    names: dict[tuple, str] = {}  # a few hundred owners over tens of thousands of rows
+    name_of = cache(format_person_name)  # a few hundred owners over tens of thousands of rows
 
     def when(value):
         if not value or isinstance(value, str):  # PostgreSQL wrote it (`local_minutes`)
@@ -199,8 +200,7 @@ def export_rows(queryset):
             pk,
             name,
             customer,
-            names.get((first_name, last_name, username))
-            or names.setdefault((first_name, last_name, username), format_person_name(first_name, last_name, username)),
+            name_of(first_name, last_name, username),
             stages.get(stage_id, ""),
             probability,
             amount,

@@ -28,7 +28,8 @@ def bulk_bar(context, records: str) -> dict:
     """The bulk-action bar of the deal list (`records="opportunities"`) or the lead list."""
     from django.urls import reverse
 
-    from accounts.models import assignable_users, people_names
+    from accounts.models import assignable_users
+    from crm.widgets import labelled
 
     from ..bulk import can_reassign
 
@@ -39,5 +40,5 @@ def bulk_bar(context, records: str) -> dict:
         "csrf_token": context.get("csrf_token"),
         "bulk_url": reverse("workspace:bulk_deals" if records == "opportunities" else "workspace:bulk_leads"),
         "can_reassign": allowed,
-        "assignable": people_names(assignable_users(request.user)) if allowed else [],
+        "assignable": labelled(assignable_users(request.user)) if allowed else [],
     }
