@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import TracksHistory
+from crm.scoping import remember, request_memo
 
 REP_GROUP = "rep"
 LEADER_GROUP = "leader"
@@ -115,9 +116,15 @@ class User(TracksHistory, AbstractUser):
 
     @property
     def is_leader(self) -> bool:
-        """A user who leads at least one team (cached on the instance for the request)."""
+        """A user who leads at least one team (cached on the instance for the request).
+
+        The same query reads the members of the teams led, which with the user themselves are
+        the people a leader sees: the request remembers them (`visible_owner_ids`)."""
         if not hasattr(self, "_is_leader"):
-            self._is_leader = Team.objects.filter(leader=self).exists()
+            members = list(Team.objects.filter(leader=self).values_list("members__pk", flat=True))
+            self._is_leader = bool(members)
+            if self._is_leader and not self.is_admin:
+                remember(("visible_owner_ids", self.pk), sorted({self.pk, *(pk for pk in members if pk)}))
         return self._is_leader
 
     @property
@@ -136,9 +143,16 @@ def visible_users(user: User) -> QuerySet[User]:
     return User.objects.filter(Q(pk=user.pk) | Q(team__leader=user))
 
 
-def visible_owner_ids(user: User) -> QuerySet:
-    """The ids of `visible_users(user)`, as a subquery (no extra round trip)."""
-    return visible_users(user).values("pk")
+def visible_owner_ids(user: User) -> list[int]:
+    """The ids of `visible_users(user)`, read once per request (`request_memo`).
+
+    A list, not a subquery: with the ids written out the planner reads one owner's rows from
+    the owner indexes (a rep's deal list: 1 ms instead of walking the global order for 20 ms)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if not user.is_admin and not user.is_leader:
+        return [user.pk]  # a rep: themselves alone (`is_leader` is known for the request)
+    return request_memo(("visible_owner_ids", user.pk), lambda: list(visible_users(user).values_list("pk", flat=True)))
 
 
 def assignable_users(user: User) -> QuerySet[User]:

@@ -328,8 +328,8 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
             # The staleness rule (`stale_q`: one range per open stage) counted from the index alone.
             models.Index(
                 fields=["stage", "stage_entered_at"],
-                include=["last_activity_at", "next_follow_up_at", "owner", "deleted_at"],
-                name="opp_stage_entered_idx",
+                include=["last_activity_at", "next_follow_up_at", "owner", "deleted_at", "closed_at"],
+                name="opp_stage_idle_idx",
             ),
             models.Index(fields=["owner", "next_follow_up_at"]),
             # The widest scope (admin, director) reads the top rows of each list in index order
@@ -381,13 +381,14 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
                     "stage",
                     "is_quick_win",
                     "amount",
+                    "probability",
                     "owner",
                     "source",
                     "customer",
                     "loss_reason",
                     "deleted_at",
                 ],
-                name="opp_report_closed_idx",
+                name="opp_report_closed_at_idx",
             ),
             models.Index(
                 fields=["owner", "stage"],
@@ -404,6 +405,14 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
                     "deleted_at",
                 ],
                 name="opp_report_owner_idx",
+            ),
+            # A leader's customers are those of their people's deals: the customer ids of a set of
+            # owners, index-only (a director's customer list read the whole deal table twice).
+            models.Index(
+                fields=["owner"],
+                include=["customer"],
+                condition=Q(deleted_at__isnull=True),
+                name="opp_owner_customer_idx",
             ),
             models.Index(fields=["id"], condition=Q(is_quick_win=True), name="opp_quick_win_idx"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="opp_binned_idx"),

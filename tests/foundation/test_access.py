@@ -89,3 +89,74 @@ def test_assignable_users_are_scoped(rep, teammate, leader, outsider):
 
     assert set(assignable_users(rep)) == {rep}
     assert set(assignable_users(leader)) == {leader, rep, teammate}
+
+
+# --- the scope as one request reads it ----------------------------------------------------
+
+
+def within_a_request(work):
+    """Run `work()` as a view would: inside the request memo the scoped queries share."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from crm.scoping import RequestMemoMiddleware
+
+    results = []
+
+    def view(request):
+        results.append(work())
+        return HttpResponse()
+
+    RequestMemoMiddleware(view)(RequestFactory().get("/"))
+    return results[0]
+
+
+def test_a_request_reads_a_leaders_people_once_for_all_its_scoped_queries(world, leader):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def twice():
+        with CaptureQueriesContext(connection) as queries:
+            first = visible(leader, Opportunity)
+            second = visible(leader, Opportunity)
+        return first, second, len(queries)
+
+    first, second, count = within_a_request(twice)
+    assert first == second == ids(world, ["rep_a", "rep_a2"], "deal")
+    # Who leads what, then the deals twice: the people are not read again for the second list.
+    assert count == 3
+
+
+def test_a_member_who_joins_during_a_request_is_seen_by_their_new_leader_at_once(world, leader, outsider):
+    def join_then_look():
+        before = visible(leader, Opportunity)
+        outsider.team = rep_team(leader)
+        outsider.save()
+        return before, visible(leader, Opportunity)
+
+    before, after = within_a_request(join_then_look)
+    assert world["rep_b"]["deal"].pk not in before
+    assert world["rep_b"]["deal"].pk in after
+
+
+def rep_team(leader):
+    from accounts.models import Team
+
+    return Team.objects.get(leader=leader)
+
+
+def test_the_next_request_sees_a_team_change_made_between_requests(world, leader, outsider, leader_client):
+    from django.urls import reverse
+
+    deal = world["rep_b"]["deal"]
+    assert deal.name not in leader_client.get(reverse("opportunities:list")).content.decode()
+    outsider.team = rep_team(leader)
+    outsider.save()
+    assert deal.name in leader_client.get(reverse("opportunities:list")).content.decode()
+
+
+def test_outside_a_request_every_scope_is_read_fresh(world, leader, outsider):
+    assert world["rep_b"]["deal"].pk not in visible(leader, Opportunity)
+    outsider.team = rep_team(leader)
+    outsider.save()
+    assert world["rep_b"]["deal"].pk in visible(leader, Opportunity)
