@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
 
 class OpportunitiesConfig(AppConfig):
     name = "opportunities"
     verbose_name = _("Opportunities")
+
+    def ready(self) -> None:
+        from .models import Opportunity
+        from .models.opportunity import forget_erased_deal
+
+        post_delete.connect(forget_erased_deal, sender=Opportunity, dispatch_uid="erased-deal-register")

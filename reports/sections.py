@@ -503,30 +503,23 @@ def quality_sections(scope: ReportScope, full: bool = False, multiple: Decimal =
 
 
 def headline_figures(scope: ReportScope) -> dict:
-    """Open and weighted pipeline now; won in the period against its target; win rate; cycle."""
-    from django.db.models import Sum
+    """Open and weighted pipeline now; won in the period against its target; win rate; cycle.
 
-    from opportunities.models import Stage
-
+    The sums of the per-owner figures the overview reads anyway (`owners.owner_figures`), so
+    the headline costs no scan of its own."""
     from .queries.base import money, ratio
+    from .queries.owners import totals_of
     from .queries.targets import targets_by_month
 
-    # Stage ids from the loaded stage list rather than a join on the stage's outcome.
-    pipeline = scope.deals().filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN)).totals()
-    won = (
-        scope.deals()
-        .filter(stage_id__in=scope.stage_ids(Stage.Outcome.WON))
-        .filter(scope.period.q("closed_at"))
-        .aggregate(amount=Sum("amount"))
-    )
+    totals = totals_of(scope, "open_count", "open_amount", "weighted", "won_amount", "closed_won", "closed_lost")
     months = scope.period.months()
     target = sum(targets_by_month(scope, months).values(), Decimal("0.00")) if months else None
-    won_amount = money(won["amount"])
-    summary = outcome_summary(scope)
+    won_amount = money(totals["won_amount"])
+    summary = outcome_summary(scope, {"won": int(totals["closed_won"]), "lost": int(totals["closed_lost"])})
     return {
-        "open_count": pipeline["total_count"],
-        "open_amount": money(pipeline["total_amount"]),
-        "weighted": money(pipeline["total_weighted"]),
+        "open_count": int(totals["open_count"]),
+        "open_amount": money(totals["open_amount"]),
+        "weighted": money(totals["weighted"]),
         "won_amount": won_amount,
         "target": target,
         "attainment": ratio(won_amount, target) if target else None,

@@ -2,7 +2,14 @@ from .activity import Activity, Objection
 from .approval import ApprovalRequest
 from .evaluation import EvaluationWeights
 from .forecast import category_expression, resolve_category
-from .opportunity import Opportunity, OpportunityQuerySet, StageChange, StageMoveRefused, weighted_amount_expr
+from .opportunity import (
+    ErasedDeal,
+    Opportunity,
+    OpportunityQuerySet,
+    StageChange,
+    StageMoveRefused,
+    weighted_amount_expr,
+)
 from .pipelines import Pipeline, QualificationFramework
 from .qualification import MEDDIC, MeddicQualification
 from .quota import Quota
@@ -15,6 +22,7 @@ __all__ = [
     "MeddicQualification",
     "ApprovalRequest",
     "Competitor",
+    "ErasedDeal",
     "EvaluationWeights",
     "LossReason",
     "Objection",

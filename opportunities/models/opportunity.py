@@ -371,7 +371,17 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
             models.Index(fields=["created_at"]),
             models.Index(
                 fields=["stage", "expected_close_date"],
-                include=["id", "owner", "is_quick_win", "amount", "probability", "deleted_at"],
+                include=[
+                    "id",
+                    "owner",
+                    "is_quick_win",
+                    "amount",
+                    "probability",
+                    "deleted_at",
+                    # The forecast's categories: the rep's and the leader's word on each deal.
+                    "manager_category",
+                    "forecast_category_override",
+                ],
                 name="opp_report_stage_idx",
             ),
             models.Index(
@@ -1090,18 +1100,43 @@ class StageChangeManager(models.Manager):
         return super().get_queryset().exclude(opportunity_id__in=binned_pks(Opportunity))
 
 
+class ErasedDeal(models.Model):
+    """The id of a deal whose row was deleted outright (the app bins deals and keeps purged ones
+    as tombstones; a delete through the ORM still erases). Its stage history and approvals stay,
+    counted nowhere: the admin's unscoped views leave these few ids out, instead of checking
+    every history row against the whole deal table. Written by `forget_erased_deal`, in the
+    transaction of the delete."""
+
+    id = models.BigIntegerField(primary_key=True)
+    erased_at = models.DateTimeField(_("erased"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("erased deal")
+        verbose_name_plural = _("erased deals")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+def forget_erased_deal(sender, instance: Opportunity, **kwargs) -> None:
+    """After a deal's row is deleted (any ORM delete, single or bulk): register its id."""
+    ErasedDeal.objects.get_or_create(id=instance.pk)
+
+
+def erased_deal_ids():
+    """Ids of the deals deleted outright, as a (small) subquery."""
+    return ErasedDeal.objects.values("id")
+
+
 class StageChangeQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> StageChangeQuerySet:
-        """A stage change is visible with its deal. History outlives a purged deal (no
+        """A stage change is visible with its deal. History outlives a deleted deal (no
         cascade), and such orphaned rows are never shown or counted: the owner scope joins the
-        deal, and the admin's unscoped view keeps only rows whose deal still exists.
-
-        The deals are read without the recycle bin's filter (this manager already leaves out
-        the binned deals' changes), so the check reads the primary key index alone, not the
-        whole deal table."""
+        deal, and the admin's unscoped view leaves out the erased deals (`ErasedDeal`; this
+        manager already leaves out the binned deals' changes)."""
         q = owner_scope(user, "opportunity__owner")
         if q is None:
-            return self.filter(opportunity_id__in=Opportunity.all_objects.values("pk"))
+            return self.exclude(opportunity_id__in=erased_deal_ids())
         return self.filter(q)
 
 

@@ -110,18 +110,20 @@ def stage_duration_rows(scope: ReportScope) -> list[dict]:
     return rows
 
 
-def outcome_summary(scope: ReportScope) -> dict:
+def outcome_summary(scope: ReportScope, counts: dict | None = None) -> dict:
     """Win rate of the deals closed in the period, and the average sales cycle of those won.
 
     The cycle of a won deal is the sum of the days it spent in each stage before winning
-    (its stage-change history from creation to the win). One query each.
+    (its stage-change history from creation to the win). One query each; `counts` (won and
+    lost in the period, quick wins out) when the caller has them already.
     """
     closed = scope.deals().in_stage_statistics().filter(scope.period.q("closed_at"))
     won_ids, lost_ids = scope.stage_ids(Stage.Outcome.WON), scope.stage_ids(Stage.Outcome.LOST)
-    counts = closed.aggregate(
-        won=Count("pk", filter=Q(stage_id__in=won_ids)),
-        lost=Count("pk", filter=Q(stage_id__in=lost_ids)),
-    )
+    if counts is None:
+        counts = closed.aggregate(
+            won=Count("pk", filter=Q(stage_id__in=won_ids)),
+            lost=Count("pk", filter=Q(stage_id__in=lost_ids)),
+        )
     # The stage facts of the deals won in the period (the same deals, scope and filters as
     # above): the days each spent in each stage, summed with every move (`StageFact`).
     won_deals = closed.filter(stage_id__in=won_ids).values("pk")

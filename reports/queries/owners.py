@@ -1,8 +1,8 @@
 """Per-rep figures over the deals, shared by the team and data-quality reports.
 
 The leaderboard and the quality flags per rep both group every deal in scope by owner; the
-overview shows both, so one grouped query computes the figures of both and is kept on the
-scope for the rest of the request.
+overview shows both (and its headline figures are their sums), so one grouped query computes
+the figures of all three and is kept on the scope for the rest of the request.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def per_owner_aggregates(scope: ReportScope) -> dict:
             "pk", filter=process & Q(stage_id__in=scope.stage_ids(Stage.Outcome.LOST)) & period.q("closed_at")
         ),
         "weighted": Sum(weighted_amount_expr(), filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))),
+        "open_count": Count("pk", filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))),
+        "open_amount": Sum("amount", filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))),
         "stale": Count("pk", filter=stale_q(scope.now, scope.open_stages)),
     }
 
@@ -59,3 +61,16 @@ def owner_figures(scope: ReportScope) -> dict[int, dict]:
         cached = {row["owner_id"]: row for row in scope.deals().values("owner_id").annotate(**aggregates).order_by()}
         scope._owner_figures = cached
     return cached
+
+
+def totals_of(scope: ReportScope, *names: str) -> dict:
+    """Sums over every owner of the named per-owner figures (the whole scope's figures).
+
+    Amounts are summed as exact decimals and rounded once, by the caller."""
+    from decimal import Decimal
+
+    totals = dict.fromkeys(names, Decimal("0"))
+    for row in owner_figures(scope).values():
+        for name in names:
+            totals[name] += Decimal(str(row[name] or 0))
+    return totals
