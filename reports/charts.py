@@ -6,6 +6,7 @@ margins small, so they stay readable on a phone.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from django.utils.formats import date_format
@@ -217,20 +218,30 @@ LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left",
 
 def label_positions(xs: list, ys: list) -> list[str]:
     """A label position per point so that points at (or near) the same place do not print
-    their names on top of each other: each point near an earlier one takes the next position."""
-    span_x = (max(xs) - min(xs)) if xs else 0
-    span_y = (max(ys) - min(ys)) if ys else 0
+    their names on top of each other: each point near an earlier one takes the next position.
+
+    Earlier points are looked up in a grid of cells one "near" distance wide, so a point is
+    compared with those in its own and the adjacent cells only (a few hundred reps: no
+    comparison of every pair)."""
+    fx, fy = [float(x) for x in xs], [float(y) for y in ys]
+    span_x = (max(fx) - min(fx)) if fx else 0
+    span_y = (max(fy) - min(fy)) if fy else 0
     near_x, near_y = max(span_x * 0.08, 0.5), max(span_y * 0.08, 4.0)
+    grid: dict[tuple[int, int], list[int]] = {}
     positions: list[str] = []
-    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+    for i, (x, y) in enumerate(zip(fx, fy, strict=True)):
+        cx, cy = math.floor(x / near_x), math.floor(y / near_y)
         taken = {
             positions[j]
-            for j in range(i)
-            if abs(float(xs[j]) - float(x)) <= near_x and abs(float(ys[j]) - float(y)) <= near_y
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for j in grid.get((cx + dx, cy + dy), ())
+            if abs(fx[j] - x) <= near_x and abs(fy[j] - y) <= near_y
         }
         positions.append(
             next((p for p in LABEL_POSITIONS if p not in taken), LABEL_POSITIONS[i % len(LABEL_POSITIONS)])
         )
+        grid.setdefault((cx, cy), []).append(i)
     return positions
 
 

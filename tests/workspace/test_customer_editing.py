@@ -180,6 +180,19 @@ def test_the_duplicate_finder_lists_customers_that_look_alike(leader_client, twi
     assert reverse("customers:merge", args=[twins[0].pk]) in response.content.decode()
 
 
+def test_the_duplicate_finder_groups_by_phone_too_and_shows_each_set_once(leader_client, rep, outsider):
+    same_everything = [CustomerFactory(owner=rep, name="Twin Co", phone="021-5555 0000") for _ in range(2)]
+    triplets = [CustomerFactory(owner=rep, name=f"Other {i}", phone="+86 138 0000 1111") for i in range(3)]
+    CustomerFactory(owner=outsider, name="Other 9", phone="13800001111")  # another team's: not counted
+    groups = leader_client.get(reverse("customers:duplicates")).context["groups"]
+    found = [(str(g["reason"]), sorted(c.pk for c in g["customers"])) for g in groups]
+    # The same two customers match by name and by phone: shown once, under the name.
+    assert found == [
+        ("Same name", sorted(c.pk for c in same_everything)),
+        ("Same phone", sorted(c.pk for c in triplets)),
+    ]
+
+
 def test_a_rep_sees_only_their_own_duplicates_and_no_merge_button(rep_client, twins, rep):
     CustomerFactory(owner=rep, name="华信科技")
     response = rep_client.get(reverse("customers:duplicates"))
