@@ -20,9 +20,8 @@ LIST_LIMIT = 100
 
 
 def inspection_sections(scope: ReportScope, full: bool = False, since: str = "last_week") -> list[Section]:
-    data = inspection_rows(scope, since)
-    rows = data["rows"]
-    shown = rows if full else rows[:LIST_LIMIT]
+    data = inspection_rows(scope, since, limit=None if full else LIST_LIMIT)
+    shown = data["rows"]
     summary = [
         {"group": _("Pipeline then"), "count": None, "effect": data["pipeline_then"], "is_total": True},
         *data["groups"],
@@ -64,7 +63,7 @@ def inspection_sections(scope: ReportScope, full: bool = False, since: str = "la
                     C("effect", _("Pipeline change"), "money"),
                 ],
                 shown,
-                total=len(rows),
+                total=data["total"],
             ),
         ),
     ]

@@ -58,8 +58,12 @@ def comparison_point(since: str, now: datetime) -> datetime:
     return now - timedelta(weeks=1)
 
 
-def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
-    """{"point", "pipeline_then", "pipeline_now", "groups": [...], "rows": [...]} for the scope."""
+def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int | None = None) -> dict:
+    """{"point", "pipeline_then", "pipeline_now", "groups": [...], "rows": [...], "total"} for the
+    scope: the groups count every deal; "rows" are the first `limit` rows in the page's order
+    (all of them without one), "total" how many there are in all. Only the rows listed are
+    written out (names, stages, categories), so a quarter of an admin's changes costs little more
+    than the summary."""
     point = comparison_point(since, scope.now)
     period = scope.period
     open_ids = scope.stage_ids(Stage.Outcome.OPEN)
@@ -97,11 +101,14 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
         )
     }
     then_rows = {pk: dict(r) for pk, r in now_rows.items()}
-    ids = changed.values("pk")
+    # The history after the point of the deals in scope (`rewind` passes over any other deal's):
+    # narrowed by the scope alone, which its indexes serve, not by the changed deals again; an
+    # admin's unfiltered view reads it whole.
+    in_scope = {} if scope.user.is_admin and not scope.deal_q else {"__in": scope.deals().values("pk")}
     rewind(
         then_rows,
-        field_changes_after(point, object_id__in=ids),
-        stage_changes_after(point, opportunity_id__in=ids),
+        field_changes_after(point, **{f"object_id{k}": v for k, v in in_scope.items()}),
+        stage_changes_after(point, **{f"opportunity_id{k}": v for k, v in in_scope.items()}),
     )
 
     def in_pipeline(state) -> bool:
@@ -125,44 +132,51 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
     stage_names = {pk: str(stage) for pk, stage in stages.items()}
     people = scope.people()
     summary = {key: {"count": 0, "effect": Decimal("0")} for key in labels}
-    rows = []
+    order = {key: i for i, key in enumerate(labels)}
+    # (sort key, group, primary group, effect) of every row, before any is written out.
+    listed = []
     for pk, now in now_rows.items():
         then = then_rows[pk]
         existed = now["created_at"] <= point and then["stage_id"] is not None
         groups = _groups(now, then, existed, stages, period, in_pipeline, category)
-        if not groups and not effect_of(now, then, existed, in_pipeline):
-            continue
         effect = effect_of(now, then, existed, in_pipeline)
+        if not groups and not effect:
+            continue
         primary = next((g for g, _label in GROUPS if g in groups), OTHER[0])
         if primary not in groups:
             groups.append(primary)
         summary[primary]["effect"] += effect
-        stage_then_name = stage_names.get(then["stage_id"], "") if existed else ""
-        stage_now_name = stage_names.get(now["stage_id"], "")
-        category_then = category_labels.get(category(then), "") if existed else ""
-        category_now = category_labels.get(category(now), "")
         for group in groups:
             summary[group]["count"] += 1
-            rows.append(
-                {
-                    "group_key": group,
-                    "group": labels[group],
-                    "deal_id": pk,
-                    "deal": now["name"],
-                    "rep": people.get(now["owner_id"], ""),
-                    "stage_then": stage_then_name,
-                    "stage_now": stage_now_name,
-                    "amount_then": money(then["amount"]) if existed else None,
-                    "amount_now": money(now["amount"]),
-                    "close_then": then["expected_close_date"] if existed else None,
-                    "close_now": now["expected_close_date"],
-                    "category_then": category_then,
-                    "category_now": category_now,
-                    "effect": money(effect) if group == primary else None,
-                }
-            )
-    order = {key: i for i, key in enumerate(labels)}
-    rows.sort(key=lambda r: (order[r["group_key"]], -abs(r["effect"] or 0), -(r["amount_now"] or 0), r["deal_id"]))
+            shown_effect = effect if group == primary else 0
+            listed.append(((order[group], -abs(shown_effect), -now["amount"], pk), group, primary, effect))
+    listed.sort(key=lambda item: item[0])
+    total = len(listed)
+    if limit is not None:
+        listed = listed[:limit]
+
+    rows = []
+    for (_order, _effect, _amount, pk), group, primary, effect in listed:
+        now, then = now_rows[pk], then_rows[pk]
+        existed = now["created_at"] <= point and then["stage_id"] is not None
+        rows.append(
+            {
+                "group_key": group,
+                "group": labels[group],
+                "deal_id": pk,
+                "deal": now["name"],
+                "rep": people.get(now["owner_id"], ""),
+                "stage_then": stage_names.get(then["stage_id"], "") if existed else "",
+                "stage_now": stage_names.get(now["stage_id"], ""),
+                "amount_then": money(then["amount"]) if existed else None,
+                "amount_now": money(now["amount"]),
+                "close_then": then["expected_close_date"] if existed else None,
+                "close_now": now["expected_close_date"],
+                "category_then": category_labels.get(category(then), "") if existed else "",
+                "category_now": category_labels.get(category(now), ""),
+                "effect": money(effect) if group == primary else None,
+            }
+        )
     pipeline_then = pipeline_now - sum((s["effect"] for s in summary.values()), Decimal("0"))
     groups = [
         {"key": key, "group": labels[key], "count": summary[key]["count"], "effect": money(summary[key]["effect"])}
@@ -175,6 +189,7 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE) -> dict:
         "pipeline_now": pipeline_now,
         "groups": groups,
         "rows": rows,
+        "total": total,
     }
 
 

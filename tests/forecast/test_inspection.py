@@ -32,7 +32,7 @@ from django.urls import reverse
 from opportunities.models import LossReason, Opportunity, Stage
 from tests.conftest import client_for
 from tests.factories import CustomerFactory
-from tests.reports.helpers import csv_table, m, page, page_table
+from tests.reports.helpers import csv_table, m, page, page_table, section
 
 from .conftest import at, make_deal
 
@@ -169,3 +169,19 @@ def test_compared_with_four_weeks_ago_every_deal_of_the_team_is_new(week, leader
     rows = csv_table(client_for(leader), "inspection", "changes", since="four_weeks")
     assert {r["Change"] for r in rows} == {"New"}
     assert sorted(r["Opportunity"] for r in rows) == sorted(f"P{i}" for i in range(1, 12))
+
+
+def test_the_page_lists_the_first_rows_in_order_and_counts_them_all_while_the_csv_has_every_row(
+    week, leader, monkeypatch
+):
+    from reports import truth
+
+    client = client_for(leader)
+    every = csv_table(client, "inspection", "changes")
+    monkeypatch.setattr(truth, "LIST_LIMIT", 4)
+    response = page(client, "inspection")
+    shown = page_table(response, "changes")
+    assert len(every) == 12 and section(response, "changes").table.total == 12
+    assert [(r["Change"], r["Opportunity"]) for r in shown] == [(r["Change"], r["Opportunity"]) for r in every[:4]]
+    # The biggest change to the pipeline first within a group (P7 won 300,000).
+    assert shown[1]["Opportunity"] == "P7"
