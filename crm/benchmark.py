@@ -34,8 +34,9 @@ class Job:
     run: Callable[[], Any]
     repeat: int = 3
     prepare: Callable[[], Any] | None = None
-    # Tables the job rewrites (even in a rolled-back transaction): vacuumed after it on
-    # PostgreSQL, so the dead rows it leaves never slow the next measurement.
+    # Tables the job rewrites (even in a rolled-back transaction): compacted (VACUUM FULL) and
+    # vacuumed after it on PostgreSQL, so what it leaves never slows the next measurement, in
+    # this run or the next.
     dirties: tuple[str, ...] = ()
 
 
