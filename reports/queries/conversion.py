@@ -38,14 +38,15 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
         facts = facts.filter(first_entered_at__gte=scope.period.start_at)
     if scope.period.end_at:
         facts = facts.filter(first_entered_at__lt=scope.period.end_at)
-    # "Won now" from the (hashed) set of won deal ids, so the facts are not joined to the deals;
-    # won in the stage's own pipeline (a deal that changed pipeline left the old one).
+    # "Won now" from the (hashed) set of won deal ids in scope, so the facts are not joined to the
+    # deals for it, and a rep's figures read the rep's won deals, not the company's; won in the
+    # stage's own pipeline (a deal that changed pipeline left the old one).
     now_won = Q(pk__in=[])
     for pipeline_id in {s.pipeline_id for s in stages}:
         won_ids = [s.pk for s in scope.stages if s.pipeline_id == pipeline_id and s.outcome == Stage.Outcome.WON]
         if won_ids:
             in_pipeline = [s.pk for s in stages if s.pipeline_id == pipeline_id]
-            now_won |= Q(stage_id__in=in_pipeline, opportunity_id__in=deals_in(won_ids))
+            now_won |= Q(stage_id__in=in_pipeline, opportunity_id__in=deals_in(won_ids, scope.deals()))
     counts = {
         row["stage_id"]: row
         for row in facts.values("stage_id")
