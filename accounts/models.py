@@ -119,7 +119,8 @@ class User(TracksHistory, AbstractUser):
         """A user who leads at least one team (cached on the instance for the request).
 
         The same query reads the members of the teams led, which with the user themselves are
-        the people a leader sees: the request remembers them (`visible_owner_ids`)."""
+        the people a leader sees (the rule `visible_users` states): the request remembers them
+        (`visible_owner_ids`)."""
         if not hasattr(self, "_is_leader"):
             members = list(Team.objects.filter(leader=self).values_list("members__pk", flat=True))
             self._is_leader = bool(members)

@@ -223,22 +223,21 @@ def duplicate_groups(user: User) -> list[dict]:
     visible_sql, params = (
         Customer.objects.visible_to(user).values("pk", "name_key", "phone_key").order_by().query.sql_with_params()
     )
-    keys = ("name_key", "phone_key")
+    groupings = (("name_key", _("Same name")), ("phone_key", _("Same phone")))
     doubled = " UNION ALL ".join(
         f"SELECT '{key}' AS kind, {key} AS value FROM visible WHERE {key} <> '' GROUP BY {key} HAVING COUNT(*) > 1"
-        for key in keys
+        for key, _label in groupings
     )
     sql = (
         f"WITH visible (id, name_key, phone_key) AS ({visible_sql}), doubled (kind, value) AS ({doubled}) "
         "SELECT v.id, v.name_key, v.phone_key FROM visible v WHERE "
-        "v.name_key IN (SELECT value FROM doubled WHERE kind = 'name_key') "
-        "OR v.phone_key IN (SELECT value FROM doubled WHERE kind = 'phone_key')"
+        + " OR ".join(f"v.{key} IN (SELECT value FROM doubled WHERE kind = '{key}')" for key, _label in groupings)
     )
     with connections[Customer.objects.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     chosen: list[tuple[str, str, list[int]]] = []
-    for index, (_key, label) in enumerate((("name_key", _("Same name")), ("phone_key", _("Same phone")))):
+    for index, (_key, label) in enumerate(groupings):
         members: dict[str, list[int]] = {}
         for row in rows:
             if row[index + 1]:

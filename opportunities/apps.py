@@ -9,6 +9,6 @@ class OpportunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from .models import Opportunity
-        from .models.opportunity import forget_erased_deal
+        from .models.opportunity import register_erased_deal
 
-        post_delete.connect(forget_erased_deal, sender=Opportunity, dispatch_uid="erased-deal-register")
+        post_delete.connect(register_erased_deal, sender=Opportunity, dispatch_uid="erased-deal-register")

@@ -1104,7 +1104,7 @@ class ErasedDeal(models.Model):
     """The id of a deal whose row was deleted outright (the app bins deals and keeps purged ones
     as tombstones; a delete through the ORM still erases). Its stage history and approvals stay,
     counted nowhere: the admin's unscoped views leave these few ids out, instead of checking
-    every history row against the whole deal table. Written by `forget_erased_deal`, in the
+    every history row against the whole deal table. Written by `register_erased_deal`, in the
     transaction of the delete."""
 
     id = models.BigIntegerField(primary_key=True)
@@ -1118,7 +1118,7 @@ class ErasedDeal(models.Model):
         return str(self.id)
 
 
-def forget_erased_deal(sender, instance: Opportunity, **kwargs) -> None:
+def register_erased_deal(sender, instance: Opportunity, **kwargs) -> None:
     """After a deal's row is deleted (any ORM delete, single or bulk): register its id."""
     ErasedDeal.objects.get_or_create(id=instance.pk)
 

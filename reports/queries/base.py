@@ -63,13 +63,6 @@ def quick_win_ids() -> QuerySet[Opportunity]:
     return Opportunity.objects.filter(is_quick_win=True).values("pk")
 
 
-def deals_in(outcome_ids: list[int], deals: QuerySet[Opportunity] | None = None) -> QuerySet[Opportunity]:
-    """Ids of the deals (all, or of `deals`) now in one of these stages, as a subquery (covering
-    index `opp_report_stage_idx`; a scoped set through the owner indexes)."""
-    deals = Opportunity.objects.all() if deals is None else deals
-    return deals.filter(stage_id__in=outcome_ids).values("pk")
-
-
 @dataclass
 class ReportScope:
     """Who is asking, the deals they may see after the filters, and the period."""

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, F, Q, Sum
 
 from opportunities.models import Stage, StageFact
 
-from .base import Median, ReportScope, deals_in, medians_by, ratio
+from .base import Median, ReportScope, medians_by, ratio
 
 DAYS = Decimal("0.1")
 
@@ -46,7 +46,9 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
         won_ids = [s.pk for s in scope.stages if s.pipeline_id == pipeline_id and s.outcome == Stage.Outcome.WON]
         if won_ids:
             in_pipeline = [s.pk for s in stages if s.pipeline_id == pipeline_id]
-            now_won |= Q(stage_id__in=in_pipeline, opportunity_id__in=deals_in(won_ids, scope.deals()))
+            now_won |= Q(
+                stage_id__in=in_pipeline, opportunity_id__in=scope.deals().filter(stage_id__in=won_ids).values("pk")
+            )
     counts = {
         row["stage_id"]: row
         for row in facts.values("stage_id")

@@ -110,12 +110,15 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
     # The history after the point of the deals in scope (`rewind` passes over any other deal's):
     # narrowed by the scope alone, which its indexes serve, not by the changed deals again; an
     # admin's unfiltered view reads it whole.
-    in_scope = {} if scope.user.is_admin and not scope.deal_q else {"__in": scope.deals().values("pk")}
-    rewind(
-        then_rows,
-        field_changes_after(point, **{f"object_id{k}": v for k, v in in_scope.items()}),
-        stage_changes_after(point, **{f"opportunity_id{k}": v for k, v in in_scope.items()}),
-    )
+    if scope.user.is_admin and not scope.deal_q:
+        rewind(then_rows, field_changes_after(point), stage_changes_after(point))
+    else:
+        in_scope = scope.deals().values("pk")
+        rewind(
+            then_rows,
+            field_changes_after(point, object_id__in=in_scope),
+            stage_changes_after(point, opportunity_id__in=in_scope),
+        )
 
     def in_pipeline(state) -> bool:
         stage = stages.get(state["stage_id"])
@@ -139,7 +142,7 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
     people = scope.people()
     summary = {key: {"count": 0, "effect": Decimal("0")} for key in labels}
     order = {key: i for i, key in enumerate(labels)}
-    # (sort key, group, primary group, effect) of every row, before any is written out.
+    # (sort key, group, primary group, effect, existed) of every row, before any is written out.
     listed = []
     for pk, now in now_rows.items():
         then = then_rows[pk]
@@ -155,16 +158,15 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
         for group in groups:
             summary[group]["count"] += 1
             shown_effect = effect if group == primary else 0
-            listed.append(((order[group], -abs(shown_effect), -now["amount"], pk), group, primary, effect))
+            listed.append(((order[group], -abs(shown_effect), -now["amount"], pk), group, primary, effect, existed))
     listed.sort(key=lambda item: item[0])
     total = len(listed)
     if limit is not None:
         listed = listed[:limit]
 
     rows = []
-    for (_order, _effect, _amount, pk), group, primary, effect in listed:
+    for (_order, _effect, _amount, pk), group, primary, effect, existed in listed:
         now, then = now_rows[pk], then_rows[pk]
-        existed = now["created_before"] and then["stage_id"] is not None
         rows.append(
             {
                 "group_key": group,

@@ -7,6 +7,8 @@ the figures of all three and is kept on the scope for the rest of the request.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -67,8 +69,6 @@ def totals_of(scope: ReportScope, *names: str) -> dict:
     """Sums over every owner of the named per-owner figures (the whole scope's figures).
 
     Amounts are summed as exact decimals and rounded once, by the caller."""
-    from decimal import Decimal
-
     totals = dict.fromkeys(names, Decimal("0"))
     for row in owner_figures(scope).values():
         for name in names:
