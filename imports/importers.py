@@ -6,7 +6,8 @@ stages, existing records by external id, customers by the duplicate rule), so 50
 a handful of queries. `Importer.execute(plan)` writes the plan with bulk INSERTs and UPDATEs in
 the caller's transaction, and writes the history a record saved one by one would have written:
 a `FieldChange` "created" row per new record, one per changed field of an updated record, and
-for deals their entry into the first stage (`StageChange`, as `Opportunity.record_creation`).
+for deals their entry into the first stage (`StageChange` and its stage facts, as
+`Opportunity.record_creation`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from crm.choices import CustomerType, Industry, Region, ValueTier
 from customers.duplicates import normalise_email, normalise_name, normalise_phone
 from customers.models import Contact, Customer
 from leads.models import Lead, LeadSource
-from opportunities.models import LossReason, Opportunity, Stage, StageChange
+from opportunities.models import LossReason, Opportunity, Stage, StageChange, StageFact
 
 from . import cleaning
 from .cleaning import BadCell, ChoiceLookup
@@ -693,6 +694,8 @@ class OpportunityImporter(Importer):
             ],
             batch_size=CHUNK,
         )
+        # bulk_create skips the per-move upkeep of the stage facts (conversion, the cycle).
+        StageFact.rebuild([deal.pk for deal in objs])
 
     def touch(self, obj, fields) -> None:
         obj.version += 1

@@ -511,11 +511,19 @@ def headline_figures(scope: ReportScope) -> dict:
     from .queries.owners import totals_of
     from .queries.targets import targets_by_month
 
-    totals = totals_of(scope, "open_count", "open_amount", "weighted", "won_amount", "closed_won", "closed_lost")
+    totals = totals_of(
+        scope,
+        *("open_count", "open_amount", "weighted", "won_amount", "closed_won", "closed_lost"),
+        *("won_cycle_days", "won_cycle_deals"),
+    )
     months = scope.period.months()
     target = sum(targets_by_month(scope, months).values(), Decimal("0.00")) if months else None
     won_amount = money(totals["won_amount"])
-    summary = outcome_summary(scope, {"won": int(totals["closed_won"]), "lost": int(totals["closed_lost"])})
+    summary = outcome_summary(
+        scope,
+        counts={"won": int(totals["closed_won"]), "lost": int(totals["closed_lost"])},
+        cycle={"days": totals["won_cycle_days"], "deals": int(totals["won_cycle_deals"])},
+    )
     return {
         "open_count": int(totals["open_count"]),
         "open_amount": money(totals["open_amount"]),

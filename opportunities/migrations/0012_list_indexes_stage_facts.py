@@ -9,11 +9,8 @@ from django.db import migrations, models
 
 
 def build_stage_facts(apps, schema_editor):
-    """Fill the stage facts from the history already recorded (the command of the same name
-    does this later, e.g. after a bulk import)."""
-    from opportunities.models.stage_facts import StageFact
-
-    StageFact.rebuild()
+    """The stage facts of the history already recorded are built by the migration that adds the
+    deal's cycle (0018), since the rebuild writes that column too."""
 
 
 class Migration(migrations.Migration):

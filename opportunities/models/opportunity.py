@@ -167,6 +167,10 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
 
+# Columns only the stage facts write (with every move): a save of the deal never writes them back.
+KEPT_BY_STAGE_FACTS = frozenset({"cycle_days"})
+
+
 class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, SoftDeletable):
     # Bookkeeping that moves with every follow-up or move; the moves are in `StageChange`.
     history_exclude = (
@@ -176,6 +180,7 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         "created_at",
         "created_by",
         "close_date_push_count",
+        "cycle_days",
         "manager_category_by",
         "manager_category_at",
         "deleted_at",
@@ -293,6 +298,12 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         default=0,
         editable=False,
         help_text=_("How many times the expected close date moved later (a move earlier is a pull-in)."),
+    )
+    # The sales cycle: the selling days the deal spent in its stages, summed by the stage facts
+    # with every move (null: no stage history). Only `StageFact` writes it, in the move's
+    # transaction; a plain save of the deal leaves it alone (see `save`).
+    cycle_days = models.DecimalField(
+        _("days in stages"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
     )
 
     # Forecast categories: the rep's override and the leader's judgement (empty: none).
@@ -455,6 +466,17 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
         """Counts close-date pushes (Salesforce's "pushed" deals): every save that moves the
         expected close date later, from one date to another, is one push."""
         self.history_ensure_baseline()
+        if self._state.adding or self.pk is None:
+            self.cycle_days = None  # a new deal has no stage history yet (a copy keeps none)
+        elif kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # A full save writes what the instance holds; the cycle may have grown since it was
+            # read (a move in another request, or in this one), so it is never written back.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname not in deferred and f.attname not in KEPT_BY_STAGE_FACTS
+            ]
         old, new = self.history_changes().get("expected_close_date", (None, None))
         if old and new and new > old:
             self.close_date_push_count += 1

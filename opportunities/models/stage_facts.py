@@ -2,7 +2,8 @@
 every stage change.
 
 One row per deal and stage it touched: when it first entered the stage, the last time it
-entered a stage further along the path, and the days it spent in the stage in all. Each row
+entered a stage further along the path, the days it spent in the stage in all, and whether the
+deal is won now; the deal's `cycle_days` is the sum of its facts' days. Each row
 is kept by `StageChange.save` in the transaction that writes the move (so `Opportunity.move_to`
 and `record_creation` keep it with the move); `rebuild_stage_facts` recomputes the table from the
 history (after a bulk import, or after the stage order changed).
@@ -14,7 +15,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Max, Min, Q, Sum
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from crm.softdelete import binned_pks
@@ -55,6 +57,9 @@ class StageFact(models.Model):
     onward_at = models.DateTimeField(_("went on"), null=True, blank=True)
     # Selling time: a reopen's days (the deal sat closed) are left out, as the cycle report does.
     days_in_stage = models.DecimalField(_("days in stage"), max_digits=11, decimal_places=2, default=Decimal("0"))
+    # The deal is won now, in this stage's pipeline (what conversion counts as "won"): set for
+    # all of the deal's facts by every move into or out of a won stage.
+    deal_won = models.BooleanField(_("deal won"), default=False)
 
     objects = StageFactManager()
     all_objects = models.Manager.from_queryset(models.QuerySet)()
@@ -67,7 +72,7 @@ class StageFact(models.Model):
             # Conversion: the deals that first entered each stage in the period, index-only.
             models.Index(
                 fields=["first_entered_at"],
-                include=["stage", "opportunity", "onward_at"],
+                include=["stage", "opportunity", "onward_at", "deal_won"],
                 name="stagefact_entered_idx",
             ),
             # The sales cycle: the days in each stage of a given set of (won) deals, index-only.
@@ -104,7 +109,8 @@ class StageFact(models.Model):
         if not change.is_reopen and (entered.first_entered_at is None or change.changed_at < entered.first_entered_at):
             entered.first_entered_at = change.changed_at
             entered.save(update_fields=["first_entered_at"])
-        if change.from_stage_id is not None and change.days_in_previous_stage and not change.is_reopen:
+        counted_days = change.from_stage_id is not None and change.days_in_previous_stage and not change.is_reopen
+        if counted_days:
             left = cls._for(change, change.from_stage)
             cls.all_objects.filter(pk=left.pk).update(
                 days_in_stage=models.F("days_in_stage") + change.days_in_previous_stage
@@ -116,11 +122,26 @@ class StageFact(models.Model):
             cls.all_objects.filter(opportunity_id=change.opportunity_id, stage__in=earlier).filter(
                 Q(onward_at__isnull=True) | Q(onward_at__lt=change.changed_at)
             ).update(onward_at=change.changed_at)
+        from_won = change.from_stage_id is not None and change.from_stage.outcome == Stage.Outcome.WON
+        if to_stage.outcome == Stage.Outcome.WON:
+            in_pipeline = Stage.objects.filter(pipeline_id=to_stage.pipeline_id).values("pk")
+            deal_facts = cls.all_objects.filter(opportunity_id=change.opportunity_id)
+            deal_facts.filter(stage__in=in_pipeline).update(deal_won=True)
+            deal_facts.exclude(stage__in=in_pipeline).update(deal_won=False)
+        elif from_won:
+            cls.all_objects.filter(opportunity_id=change.opportunity_id).update(deal_won=False)
+        # The deal's cycle: its selling days so far (the first move makes it 0: it has a history).
+        from .opportunity import Opportunity
+
+        Opportunity.all_objects.filter(pk=change.opportunity_id).update(
+            cycle_days=Coalesce(F("cycle_days"), Decimal("0")) + (change.days_in_previous_stage if counted_days else 0)
+        )
 
     @classmethod
     def rebuild(cls, opportunity_ids=None) -> int:
-        """Recompute the facts from the stage history (all deals, or these); returns the rows written."""
-        from .opportunity import StageChange
+        """Recompute the facts, and the deals' cycles, from the stage history (all deals, or
+        these); returns the rows written."""
+        from .opportunity import Opportunity, StageChange
 
         changes = StageChange.all_objects.all()
         facts = cls.all_objects.all()
@@ -149,6 +170,15 @@ class StageFact(models.Model):
         for row in changes.values("opportunity_id", "to_stage_id").annotate(last=Max("changed_at")).order_by():
             latest.setdefault(row["opportunity_id"], {})[row["to_stage_id"]] = row["last"]
         by_pk = {s.pk: s for s in stages}
+        deals = Opportunity.all_objects.all()
+        if opportunity_ids is not None:
+            deals = deals.filter(pk__in=opportunity_ids)
+        # Where each deal is won now (its won stage's pipeline), for the facts' "deal won".
+        won_in = {
+            deal_id: by_pk[stage_id].pipeline_id
+            for deal_id, stage_id in deals.values_list("pk", "stage_id")
+            if by_pk[stage_id].outcome == Stage.Outcome.WON
+        }
         rows = []
         for (deal_id, stage_id), fact in per_stage.items():
             further = further_stage_ids(by_pk[stage_id], stages)
@@ -160,8 +190,18 @@ class StageFact(models.Model):
                     first_entered_at=fact["first"],
                     onward_at=max(times) if times else None,
                     days_in_stage=fact.get("days") or Decimal("0"),
+                    deal_won=won_in.get(deal_id) == by_pk[stage_id].pipeline_id,
                 )
             )
         facts.delete()
         cls.all_objects.bulk_create(rows, batch_size=5000)
+        # Each deal's cycle is the sum of its facts' days (none without a stage history).
+        deals.update(
+            cycle_days=Subquery(
+                cls.all_objects.filter(opportunity_id=OuterRef("pk"))
+                .values("opportunity_id")
+                .annotate(days=Sum("days_in_stage"))
+                .values("days")
+            )
+        )
         return len(rows)

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import Avg, Count, F, Q, Sum
 
-from opportunities.models import Stage, StageFact
+from opportunities.models import Stage
 
 from .base import Median, ReportScope, medians_by, ratio
 
@@ -27,8 +27,9 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
     a reopen (a closed deal brought back with the leader's approval) is not an entry: it shows
     as a reopen in the data-quality report.
 
-    One grouped query on the per-deal stage facts (`StageFact`, kept with every move), read
-    through the index on the first entry: no scan of the stage history.
+    One grouped query on the per-deal stage facts (`StageFact`, kept with every move: whether
+    the deal is won now, in the stage's own pipeline, too), read through the index on the first
+    entry: no scan of the stage history, no look at the deals.
     """
     stages = scope.open_stages
     if not stages:
@@ -38,24 +39,13 @@ def conversion_rows(scope: ReportScope) -> list[dict]:
         facts = facts.filter(first_entered_at__gte=scope.period.start_at)
     if scope.period.end_at:
         facts = facts.filter(first_entered_at__lt=scope.period.end_at)
-    # "Won now" from the (hashed) set of won deal ids in scope, so the facts are not joined to the
-    # deals for it, and a rep's figures read the rep's won deals, not the company's; won in the
-    # stage's own pipeline (a deal that changed pipeline left the old one).
-    now_won = Q(pk__in=[])
-    for pipeline_id in {s.pipeline_id for s in stages}:
-        won_ids = [s.pk for s in scope.stages if s.pipeline_id == pipeline_id and s.outcome == Stage.Outcome.WON]
-        if won_ids:
-            in_pipeline = [s.pk for s in stages if s.pipeline_id == pipeline_id]
-            now_won |= Q(
-                stage_id__in=in_pipeline, opportunity_id__in=scope.deals().filter(stage_id__in=won_ids).values("pk")
-            )
     counts = {
         row["stage_id"]: row
         for row in facts.values("stage_id")
         .annotate(
             entered=Count("pk"),
             advanced=Count("pk", filter=Q(onward_at__gt=F("first_entered_at"))),
-            won=Count("pk", filter=now_won),
+            won=Count("pk", filter=Q(deal_won=True)),
         )
         .order_by()
     }
@@ -113,12 +103,13 @@ def stage_duration_rows(scope: ReportScope) -> list[dict]:
     return rows
 
 
-def outcome_summary(scope: ReportScope, counts: dict | None = None) -> dict:
+def outcome_summary(scope: ReportScope, counts: dict | None = None, cycle: dict | None = None) -> dict:
     """Win rate of the deals closed in the period, and the average sales cycle of those won.
 
     The cycle of a won deal is the sum of the days it spent in each stage before winning
-    (its stage-change history from creation to the win). One query each; `counts` (won and
-    lost in the period, quick wins out) when the caller has them already.
+    (its stage-change history from creation to the win), summed by its stage facts with every
+    move. One query each; `counts` (won and lost in the period, quick wins out) and `cycle` (the
+    won deals' summed days and how many have a history) when the caller has them already.
     """
     closed = scope.deals().in_stage_statistics().filter(scope.period.q("closed_at"))
     won_ids, lost_ids = scope.stage_ids(Stage.Outcome.WON), scope.stage_ids(Stage.Outcome.LOST)
@@ -127,13 +118,10 @@ def outcome_summary(scope: ReportScope, counts: dict | None = None) -> dict:
             won=Count("pk", filter=Q(stage_id__in=won_ids)),
             lost=Count("pk", filter=Q(stage_id__in=lost_ids)),
         )
-    # The stage facts of the deals won in the period (the same deals, scope and filters as
-    # above): the days each spent in each stage, summed with every move (`StageFact`).
-    won_deals = closed.filter(stage_id__in=won_ids).values("pk")
-    # A reopen's days are the time the deal sat closed, not selling time: the facts leave them out.
-    cycle = StageFact.objects.filter(opportunity_id__in=won_deals).aggregate(
-        days=Sum("days_in_stage"), deals=Count("opportunity_id", distinct=True)
-    )
+    if cycle is None:
+        # Each won deal's cycle is kept on the deal by its stage facts (`Opportunity.cycle_days`);
+        # a deal without a stage history has none and is not counted.
+        cycle = closed.filter(stage_id__in=won_ids).aggregate(days=Sum("cycle_days"), deals=Count("cycle_days"))
     average_cycle = None
     if cycle["deals"]:
         average_cycle = _days(Decimal(str(cycle["days"] or 0)) / cycle["deals"])

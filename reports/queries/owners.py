@@ -31,6 +31,9 @@ def per_owner_aggregates(scope: ReportScope) -> dict:
         "closed_lost": Count(
             "pk", filter=process & Q(stage_id__in=scope.stage_ids(Stage.Outcome.LOST)) & period.q("closed_at")
         ),
+        # The sales cycle of the deals won in the period (each deal's days, kept by its facts).
+        "won_cycle_days": Sum("cycle_days", filter=process & won_in_period),
+        "won_cycle_deals": Count("cycle_days", filter=process & won_in_period),
         "weighted": Sum(weighted_amount_expr(), filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))),
         "open_count": Count("pk", filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))),
         "open_amount": Sum("amount", filter=Q(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))),

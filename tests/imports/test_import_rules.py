@@ -14,7 +14,7 @@ from imports.mapping import guess_mapping
 from imports.models import ImportJob
 from imports.reading import read_table
 from leads.models import Lead
-from opportunities.models import Opportunity, StageChange
+from opportunities.models import Opportunity, StageChange, StageFact
 from tests.factories import CustomerFactory, OpportunityFactory
 
 from .conftest import csv_bytes, xlsx_bytes
@@ -83,6 +83,9 @@ def test_deals_import_into_stages_named_in_chinese_or_english_with_their_history
     assert (entry.from_stage, entry.to_stage, entry.changed_by) == (None, stages[2], leader)
     created = FieldChange.objects.for_object(erp).get()
     assert (created.action, created.changed_by) == ("created", leader)
+    # ...and in the stage facts the conversion report reads: each entered its stage on import.
+    assert StageFact.objects.get(opportunity=erp, stage=stages[2]).first_entered_at == entry.changed_at
+    assert (erp.cycle_days, seats.cycle_days) == (Decimal("0"), Decimal("0"))
 
 
 def test_an_existing_customer_is_matched_by_the_duplicate_rule(leader, team, rep):

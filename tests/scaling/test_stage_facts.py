@@ -20,9 +20,13 @@ from ..factories import CustomerFactory
 def facts() -> set[tuple]:
     return set(
         StageFact.all_objects.values_list(
-            "opportunity_id", "stage_id", "first_entered_at", "onward_at", "days_in_stage"
+            "opportunity_id", "stage_id", "first_entered_at", "onward_at", "days_in_stage", "deal_won"
         )
     )
+
+
+def cycles() -> dict[int, Decimal | None]:
+    return dict(Opportunity.all_objects.values_list("pk", "cycle_days"))
 
 
 @pytest.fixture
@@ -67,11 +71,15 @@ def random_history(rep, stage_list, *, deals: int, moves: int, seed: int) -> lis
 def test_stage_facts_equal_the_history_recomputed_from_scratch_after_random_moves(rep, free_stages):
     deals = random_history(rep, free_stages, deals=12, moves=120, seed=7)
 
-    kept = facts()
+    kept, kept_cycles = facts(), cycles()
     written = StageFact.rebuild()
 
     assert kept == facts()
+    assert kept_cycles == cycles()
     assert written == len(kept) > len(deals)
+    # The walk won and reopened deals: the "won now" flags and the cycles are not all alike.
+    assert {won for *_rest, won in kept} == {True, False}
+    assert len(set(kept_cycles.values())) > 1
     # Every deal has the facts of its first stage from its creation.
     first = free_stages[0]
     assert StageFact.objects.filter(opportunity__in=deals, stage=first).count() == len(deals)
@@ -105,3 +113,46 @@ def test_the_rebuild_command_restores_facts_lost_to_a_bulk_import(rep, free_stag
     assert f"{len(kept)} stage facts written" in out.getvalue()
 
     assert facts() == kept
+
+
+def test_a_won_deal_counts_as_won_in_its_stages_until_reopened_and_its_cycle_is_its_selling_days(
+    rep, leader, free_stages
+):
+    first, second = free_stages[0], free_stages[1]
+    won = next(s for s in free_stages if s.outcome == Stage.Outcome.WON)
+    start = timezone.now()
+    deal = Opportunity.open_new(by=rep, name="Cycle", customer=CustomerFactory(owner=rep), amount=Decimal("10"))
+    deal.refresh_from_db()
+    assert deal.cycle_days == Decimal("0")  # it has a history: its entry into the first stage
+
+    deal.move_to(second, rep, now=start + timedelta(days=2))
+    deal.move_to(won, rep, now=start + timedelta(days=5))
+    deal.refresh_from_db()
+    assert deal.cycle_days == Decimal("5.00")
+    assert set(StageFact.objects.filter(opportunity=deal).values_list("stage_id", "deal_won")) == {
+        (first.pk, True),
+        (second.pk, True),
+        (won.pk, True),
+    }
+
+    deal.move_to(second, leader, note="Customer came back", now=start + timedelta(days=30))  # a reopen
+    deal.refresh_from_db()
+    assert not StageFact.objects.filter(opportunity=deal, deal_won=True).exists()
+    assert deal.cycle_days == Decimal("5.00")  # the 25 days it sat won are no selling time
+
+
+def test_saving_a_deal_read_before_a_move_keeps_the_cycle_the_move_wrote(rep, free_stages):
+    deal = Opportunity.open_new(by=rep, name="Stale", customer=CustomerFactory(owner=rep), amount=Decimal("10"))
+    editing = Opportunity.objects.get(pk=deal.pk)  # a form opened before the move
+    deal.move_to(free_stages[1], rep, now=timezone.now() + timedelta(days=4))
+
+    editing.next_step = "Send the quote"
+    editing.save()
+
+    editing.refresh_from_db()
+    assert editing.next_step == "Send the quote"
+    assert editing.cycle_days == Decimal("4.00")
+    copy = Opportunity.objects.get(pk=deal.pk)
+    copy.pk, copy._state.adding = None, True
+    copy.save()
+    assert Opportunity.objects.get(pk=copy.pk).cycle_days is None  # a copy has no stage history
