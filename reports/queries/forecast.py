@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from crm.choices import ForecastCategory
@@ -48,13 +47,15 @@ def forecast_rows(scope: ReportScope) -> dict:
     start, end = months[0], add_months(months[-1], 1)
     this_month = month_start(today)
 
-    pipeline = {
-        row["month"]: row
-        for row in scope.deals()
+    # Grouped by the close date itself and summed into months here: truncating every deal's
+    # date to its month in SQL cost more than the sums.
+    pipeline: dict[date, dict] = {}
+    for row in (
+        scope.deals()
         .filter(stage_id__in=scope.stage_ids(Stage.Outcome.OPEN))
         .filter(expected_close_date__gte=max(start, this_month), expected_close_date__lt=end)
-        .annotate(month=TruncMonth("expected_close_date"), category=forecast_category(scope))
-        .values("month")
+        .annotate(category=forecast_category(scope))
+        .values("expected_close_date")
         .annotate(
             weighted=Sum(weighted_amount_expr()),
             pipeline=Sum("amount"),
@@ -62,17 +63,26 @@ def forecast_rows(scope: ReportScope) -> dict:
             open_commit=Sum("amount", filter=Q(category=ForecastCategory.COMMIT)),
         )
         .order_by()
-    }
-    won = {
-        _as_date(row["month"]): row["won"]
-        for row in scope.deals()
+    ):
+        month = pipeline.setdefault(month_start(row.pop("expected_close_date")), {})
+        for name, value in row.items():
+            month[name] = month.get(name, Decimal("0")) + Decimal(str(value or 0))
+    # One sum per month over the won deals (comparing close times is cheaper than converting
+    # each to a local month).
+    won_by_month = (
+        scope.deals()
         .filter(stage_id__in=scope.stage_ids(Stage.Outcome.WON))
         .filter(closed_at__gte=aware(start), closed_at__lt=aware(end))
-        .annotate(month=TruncMonth("closed_at"))
-        .values("month")
-        .annotate(won=Sum("amount"))
-        .order_by()
-    }
+        .aggregate(
+            **{
+                f"month_{i}": Sum(
+                    "amount", filter=Q(closed_at__gte=aware(month), closed_at__lt=aware(add_months(month, 1)))
+                )
+                for i, month in enumerate(months)
+            }
+        )
+    )
+    won = {month: won_by_month[f"month_{i}"] for i, month in enumerate(months)}
     targets = targets_by_month(scope, months)
 
     rows = []
