@@ -33,9 +33,11 @@ class Migration(migrations.Migration):
             name='deal_won',
             field=models.BooleanField(default=False, verbose_name='deal won'),
         ),
-        migrations.RunPython(build_stage_facts, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='stagefact',
             index=models.Index(fields=['first_entered_at'], include=('stage', 'opportunity', 'onward_at', 'deal_won'), name='stagefact_entered_idx'),
         ),
+        # Last: the rebuild's inserts leave deferred foreign-key checks pending until the commit,
+        # and PostgreSQL builds no index on a table with pending checks.
+        migrations.RunPython(build_stage_facts, migrations.RunPython.noop),
     ]
