@@ -113,7 +113,10 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
     if scope.user.is_admin and not scope.deal_q:
         rewind(then_rows, field_changes_after(point), stage_changes_after(point))
     else:
-        in_scope = scope.deals().values("pk")
+        # A rep's or a small team's deals by id (their indexes), a wider scope's as a subquery.
+        in_scope = scope.own_deal_ids()
+        if in_scope is None:
+            in_scope = scope.deals().values("pk")
         rewind(
             then_rows,
             field_changes_after(point, object_id__in=in_scope),

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 PAGES = ["inspection", "accuracy", "calibration"]
 # Session, user, team, the header's notification count and the report's own queries.
 # A leader's pages: + the forecast categories' stage list (measured flat at both sizes).
-CEILINGS = {"inspection": 15, "accuracy": 14, "calibration": 12}
+# (+1 for a small scope's deal ids, read once before its history: see `ReportScope.own_deal_ids`)
+CEILINGS = {"inspection": 16, "accuracy": 14, "calibration": 13}
 
 
 def test_the_pages_need_a_signed_in_user(client):
