@@ -12,6 +12,7 @@ their stage history since the point.
 
 from __future__ import annotations
 
+import heapq
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -162,10 +163,11 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
             summary[group]["count"] += 1
             shown_effect = effect if group == primary else 0
             listed.append(((order[group], -abs(shown_effect), -now["amount"], pk), group, primary, effect, existed))
-    listed.sort(key=lambda item: item[0])
     total = len(listed)
-    if limit is not None:
-        listed = listed[:limit]
+    if limit is None:
+        listed.sort(key=lambda item: item[0])
+    else:  # the first rows only (what sorting them all and slicing gives, for less)
+        listed = heapq.nsmallest(limit, listed, key=lambda item: item[0])
 
     rows = []
     for (_order, _effect, _amount, pk), group, primary, effect, existed in listed:
