@@ -12,6 +12,8 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language
 
+from crm.network import client_address, over_limit
+
 from .forms import ProfileForm
 
 
@@ -62,3 +64,24 @@ class SignInView(auth_views.LoginView):
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, limited in the shared cache: a few requests per address and per email
+    address in a quarter of an hour, so nobody can flood a mailbox with reset links or the mail
+    server with work. Over the limit the form says so (429) and nothing is sent; the answer is
+    the same whether or not the email address has an account."""
+
+    def form_valid(self, form):
+        limit = int(getattr(settings, "PASSWORD_RESET_RATE_LIMIT", 5))
+        window = int(getattr(settings, "PASSWORD_RESET_RATE_WINDOW", 900))
+        email = form.cleaned_data["email"].strip().lower()
+        by_address = over_limit("password-reset", client_address(self.request), limit, window)
+        by_email = over_limit("password-reset-email", email, limit, window)
+        if by_address or by_email:
+            form.add_error(
+                None,
+                _("Too many reset requests. Try again in %(minutes)s minutes.") % {"minutes": max(1, window // 60)},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

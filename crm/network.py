@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
 
@@ -27,3 +29,16 @@ def client_address(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(forwarded[-hops]))
     except ValueError:  # not an address: not written by our proxies
         return remote
+
+
+def over_limit(scope: str, who: str, limit: int, window: int) -> bool:
+    """Count one more attempt by `who` at `scope` in the shared cache (so every web process
+    counts together); True once there are more than `limit` in the current `window` seconds."""
+    key = f"{scope}:{who}:{int(time.time() // window)}"
+    cache.add(key, 0, window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        count = 1
+    return count > limit

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from accounts.security import csp_report
-from accounts.views import SignInView, switch_language
+from accounts.views import PasswordResetView, SignInView, switch_language
 from api.urls import token_urlpatterns as api_token_urls
 
 from . import views
@@ -13,7 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",

@@ -9,12 +9,10 @@ answered like a success and stored nowhere) and a per-IP rate limit in the cache
 from __future__ import annotations
 
 import json
-import time
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -28,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.choices import CustomerType, Industry, Region
 from crm.forms import BoundedForm
-from crm.network import client_address
+from crm.network import client_address, over_limit
 
 from .automation_models import LeadEvent
 from .models import Lead, LeadSource
@@ -90,14 +88,7 @@ def rate_limited(request: HttpRequest) -> bool:
     proxies) in the shared cache; True once it exceeds the limit for the window."""
     limit = int(getattr(settings, "INTAKE_RATE_LIMIT", 5))
     window = int(getattr(settings, "INTAKE_RATE_WINDOW", 600))
-    key = f"intake:{client_address(request)}:{int(time.time() // window)}"
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count > limit
+    return over_limit("intake", client_address(request), limit, window)
 
 
 def create_web_lead(data: dict) -> Lead:

@@ -92,3 +92,37 @@ def test_the_reset_pages_render_in_chinese(client):
         response = client.get(reverse(name), headers={"accept-language": "zh-hans"})
         assert response.status_code == 200
         assert 'lang="zh-hans"' in response.content.decode()
+
+
+@pytest.fixture
+def fresh_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_reset_requests_are_limited_per_address_and_per_mailbox(client, rep, teammate, settings, fresh_limits):
+    settings.PASSWORD_RESET_RATE_LIMIT = 3
+    for _ in range(3):
+        assert ask_for_reset(client, rep.email).status_code == 302
+    assert len(mail.outbox) == 3
+
+    refused = ask_for_reset(client, teammate.email)  # the same address, another mailbox
+    assert refused.status_code == 429
+    assert "Too many reset requests. Try again in 15 minutes." in refused.content.decode()
+    assert len(mail.outbox) == 3  # nothing sent
+
+    # From elsewhere the teammate can still ask, but the first mailbox has had its share.
+    elsewhere = {"REMOTE_ADDR": "203.0.113.9"}
+    assert client.post(reverse("password_reset"), {"email": teammate.email}, **elsewhere).status_code == 302
+    assert client.post(reverse("password_reset"), {"email": rep.email}, **elsewhere).status_code == 429
+    assert [m.to for m in mail.outbox[3:]] == [[teammate.email]]
+
+
+def test_an_unknown_address_counts_alike_so_the_limit_tells_nothing(client, settings, fresh_limits):
+    settings.PASSWORD_RESET_RATE_LIMIT = 1
+    assert ask_for_reset(client, "nobody@example.com").status_code == 302
+    assert ask_for_reset(client, "nobody@example.com").status_code == 429
+    assert mail.outbox == []
