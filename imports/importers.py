@@ -676,7 +676,7 @@ class OpportunityImporter(Importer):
     def after_create(self, objs) -> None:
         super().after_create(objs)
         note = self.note()
-        StageChange.objects.bulk_create(
+        entries = StageChange.objects.bulk_create(
             [
                 StageChange(
                     opportunity=deal,
@@ -695,7 +695,7 @@ class OpportunityImporter(Importer):
             batch_size=CHUNK,
         )
         # bulk_create skips the per-move upkeep of the stage facts (conversion, the cycle).
-        StageFact.rebuild([deal.pk for deal in objs])
+        StageFact.record_creations(entries)
 
     def touch(self, obj, fields) -> None:
         obj.version += 1

@@ -86,6 +86,12 @@ def test_deals_import_into_stages_named_in_chinese_or_english_with_their_history
     # ...and in the stage facts the conversion report reads: each entered its stage on import.
     assert StageFact.objects.get(opportunity=erp, stage=stages[2]).first_entered_at == entry.changed_at
     assert (erp.cycle_days, seats.cycle_days) == (Decimal("0"), Decimal("0"))
+    # ...exactly what rebuilding the facts from the history gives.
+    columns = ("opportunity_id", "stage_id", "first_entered_at", "onward_at", "days_in_stage", "deal_won")
+    kept = set(StageFact.all_objects.values_list(*columns))
+    StageFact.rebuild()
+    assert set(StageFact.all_objects.values_list(*columns)) == kept
+    assert set(Opportunity.objects.values_list("cycle_days", flat=True)) == {Decimal("0")}
 
 
 def test_an_existing_customer_is_matched_by_the_duplicate_rule(leader, team, rep):
