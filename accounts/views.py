@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import check_for_language
@@ -67,21 +69,26 @@ class SignInView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset form, limited in the shared cache: a few requests per address and per email
-    address in a quarter of an hour, so nobody can flood a mailbox with reset links or the mail
-    server with work. Over the limit the form says so (429) and nothing is sent; the answer is
-    the same whether or not the email address has an account."""
+    """Django's reset form, limited in the shared cache: a few requests per client address and per
+    mailbox in a quarter of an hour, so nobody floods a mailbox with reset links or the mail
+    server with work. Over the address's limit the form says so (429) and nothing is sent. A
+    mailbox allows more than one address may ask (one address cannot lock a user out of
+    resetting), counting only requests from addresses under their own limit; over it the answer
+    is the usual "sent" page while nothing is sent. No answer depends on whether the address has
+    an account."""
 
     def form_valid(self, form):
         limit = int(getattr(settings, "PASSWORD_RESET_RATE_LIMIT", 5))
         window = int(getattr(settings, "PASSWORD_RESET_RATE_WINDOW", 900))
-        email = form.cleaned_data["email"].strip().lower()
-        by_address = over_limit("password-reset", client_address(self.request), limit, window)
-        by_email = over_limit("password-reset-email", email, limit, window)
-        if by_address or by_email:
+        if over_limit("password-reset", client_address(self.request), limit, window):
             form.add_error(
                 None,
                 _("Too many reset requests. Try again in %(minutes)s minutes.") % {"minutes": max(1, window // 60)},
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
+        mailbox = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
+        if over_limit(
+            "password-reset-mailbox", mailbox, int(getattr(settings, "PASSWORD_RESET_MAILBOX_LIMIT", 10)), window
+        ):
+            return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)

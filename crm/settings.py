@@ -297,8 +297,10 @@ if TRUSTED_PROXY_HOPS < 0:
 INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
 INTAKE_RATE_WINDOW = env.int("INTAKE_RATE_WINDOW", default=600)
 INTAKE_ALLOWED_ORIGIN = env.str("INTAKE_ALLOWED_ORIGIN", default="*")
-# Password reset requests per client address and per email address in the window (seconds).
+# Password reset requests per client address, and per mailbox (from any addresses), in the
+# window (seconds).
 PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)
+PASSWORD_RESET_MAILBOX_LIMIT = env.int("PASSWORD_RESET_MAILBOX_LIMIT", default=10)
 PASSWORD_RESET_RATE_WINDOW = env.int("PASSWORD_RESET_RATE_WINDOW", default=900)
 
 # Files on deals and customers: the largest upload and the accepted file types (extensions).

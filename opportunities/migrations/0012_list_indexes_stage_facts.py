@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 def build_stage_facts(apps, schema_editor):
     """The stage facts of the history already recorded are built by the migration that adds the
-    deal's cycle (0018), since the rebuild writes that column too."""
+    deal's cycle (0018), since the model's rebuild writes that column too."""
 
 
 class Migration(migrations.Migration):

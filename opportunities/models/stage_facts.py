@@ -167,7 +167,8 @@ class StageFact(models.Model):
         these); returns the rows written."""
         from .opportunity import Opportunity, StageChange
 
-        changes = StageChange.all_objects.all()
+        # The history of a deal deleted outright stays (no cascade); it has no facts.
+        changes = StageChange.all_objects.filter(opportunity_id__in=Opportunity.all_objects.values("pk"))
         facts = cls.all_objects.all()
         if opportunity_ids is not None:
             changes = changes.filter(opportunity_id__in=opportunity_ids)

@@ -165,10 +165,21 @@ class Stage(TracksHistory, BilingualName):
         if self.pipeline_id is None:
             self.pipeline = Pipeline.objects.default()
         with transaction.atomic():
-            old = None
+            old = was = None
             if self.pk:
-                old = Stage.objects.filter(pk=self.pk).values_list("probability", flat=True).first()
+                was = Stage.objects.filter(pk=self.pk).values("probability", "outcome", "pipeline_id").first()
+                old = was["probability"] if was else None
             super().save(*args, **kwargs)
+            if was and (was["outcome"], was["pipeline_id"]) != (self.outcome, self.pipeline_id):
+                # Whether a deal is won now, kept on its stage facts, follows the stage's outcome
+                # and pipeline: rebuilt for the deals in the stage and those that passed through it.
+                from .opportunity import Opportunity
+                from .stage_facts import StageFact
+
+                passed = StageFact.all_objects.filter(stage=self).values("opportunity_id")
+                StageFact.rebuild(
+                    Opportunity.all_objects.filter(models.Q(stage=self) | models.Q(pk__in=passed)).values("pk")
+                )
             if old is not None and old != self.probability:
                 from audit.tracking import record_bulk
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from opportunities.models import LossReason, Opportunity, Stage, StageFact, StageMoveRefused
+from opportunities.models import LossReason, Opportunity, Stage, StageChange, StageFact, StageMoveRefused
 
 from ..factories import CustomerFactory
 
@@ -156,3 +156,32 @@ def test_saving_a_deal_read_before_a_move_keeps_the_cycle_the_move_wrote(rep, fr
     copy.pk, copy._state.adding = None, True
     copy.save()
     assert Opportunity.objects.get(pk=copy.pk).cycle_days is None  # a copy has no stage history
+
+
+def test_the_rebuild_passes_over_the_history_of_a_deal_deleted_outright(rep, free_stages):
+    deals = random_history(rep, free_stages, deals=3, moves=20, seed=5)
+    gone = deals[0]
+    Opportunity.objects.filter(pk=gone.pk).delete()  # its history stays, its facts go with it
+    assert StageChange.all_objects.filter(opportunity_id=gone.pk).exists()
+    kept, kept_cycles = facts(), cycles()
+
+    call_command("rebuild_stage_facts", stdout=io.StringIO())
+
+    assert facts() == kept and cycles() == kept_cycles
+    assert not StageFact.all_objects.filter(opportunity_id=gone.pk).exists()
+
+
+def test_a_stage_that_stops_being_won_takes_the_win_off_its_deals_facts(rep, leader, free_stages):
+    first = free_stages[0]
+    won = next(s for s in free_stages if s.outcome == Stage.Outcome.WON)
+    deal = Opportunity.open_new(by=rep, name="Renamed", customer=CustomerFactory(owner=rep), amount=Decimal("10"))
+    deal.move_to(won, rep, now=timezone.now() + timedelta(days=1))
+    assert StageFact.objects.get(opportunity=deal, stage=first).deal_won
+
+    won.outcome = Stage.Outcome.LOST  # an admin corrects the stage's outcome
+    won.save()
+
+    assert not StageFact.objects.filter(opportunity=deal, deal_won=True).exists()
+    kept = facts()
+    StageFact.rebuild()
+    assert facts() == kept
