@@ -72,23 +72,22 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset form, limited in the shared cache: a few requests per client address and per
     mailbox in a quarter of an hour, so nobody floods a mailbox with reset links or the mail
     server with work. Over the address's limit the form says so (429) and nothing is sent. A
-    mailbox allows more than one address may ask (one address cannot lock a user out of
-    resetting), counting only requests from addresses under their own limit; over it the answer
-    is the usual "sent" page while nothing is sent. No answer depends on whether the address has
-    an account."""
+    mailbox's limit is higher than an address's and counts only requests from addresses under
+    their own limit, so one address cannot lock a user out of resetting; over it the answer is
+    the usual "sent" page while nothing is sent. No answer depends on whether the address has an
+    account."""
 
     def form_valid(self, form):
-        limit = int(getattr(settings, "PASSWORD_RESET_RATE_LIMIT", 5))
+        per_address = int(getattr(settings, "PASSWORD_RESET_RATE_LIMIT", 5))
+        per_mailbox = int(getattr(settings, "PASSWORD_RESET_MAILBOX_LIMIT", 10))
         window = int(getattr(settings, "PASSWORD_RESET_RATE_WINDOW", 900))
-        if over_limit("password-reset", client_address(self.request), limit, window):
+        if over_limit("password-reset", client_address(self.request), per_address, window):
             form.add_error(
                 None,
                 _("Too many reset requests. Try again in %(minutes)s minutes.") % {"minutes": max(1, window // 60)},
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         mailbox = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
-        if over_limit(
-            "password-reset-mailbox", mailbox, int(getattr(settings, "PASSWORD_RESET_MAILBOX_LIMIT", 10)), window
-        ):
+        if over_limit("password-reset-mailbox", mailbox, per_mailbox, window):
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)

@@ -165,10 +165,9 @@ class Stage(TracksHistory, BilingualName):
         if self.pipeline_id is None:
             self.pipeline = Pipeline.objects.default()
         with transaction.atomic():
-            old = was = None
+            was = None
             if self.pk:
                 was = Stage.objects.filter(pk=self.pk).values("probability", "outcome", "pipeline_id").first()
-                old = was["probability"] if was else None
             super().save(*args, **kwargs)
             if was and (was["outcome"], was["pipeline_id"]) != (self.outcome, self.pipeline_id):
                 # Whether a deal is won now, kept on its stage facts, follows the stage's outcome
@@ -180,7 +179,7 @@ class Stage(TracksHistory, BilingualName):
                 StageFact.rebuild(
                     Opportunity.all_objects.filter(models.Q(stage=self) | models.Q(pk__in=passed)).values("pk")
                 )
-            if old is not None and old != self.probability:
+            if was and was["probability"] != self.probability:
                 from audit.tracking import record_bulk
 
                 from .opportunity import Opportunity

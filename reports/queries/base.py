@@ -108,8 +108,8 @@ class ReportScope:
         The history and the stage facts of a few hundred deals are then read through their deal
         index; joined to the deals instead, the planner hashes everyone's rows of the period
         (a rep's conversion read 90,000 facts for 450). A wider scope (a team of 1,500 deals, a
-        director, an admin) measured no better by id than by that join. Binned deals are left out here as the history
-        and facts managers leave out their rows.
+        director, an admin) measured no better by id than by that join. Binned deals are left
+        out here as the history and facts managers leave out their rows.
         """
         if not hasattr(self, "_own_deal_ids"):
             ids = None
