@@ -19,6 +19,7 @@ from .models import (
     Quota,
     Stage,
     StageChange,
+    StageFact,
     StageMoveRefused,
 )
 from .models.qualification import MEDDIC_CHOICES
@@ -80,7 +81,34 @@ class StageCriteriaForm(forms.ModelForm):
         fields = ["required_criteria"]
 
 
+class StageInlineForm(StageCriteriaForm):
+    def validate_constraints(self) -> None:
+        """The order is checked against the other stages of the page by the formset (every stage
+        of the pipeline is on it), not against their rows as they stand: a page that swaps two
+        stages is a valid order."""
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions() | {"order"})
+        except ValidationError as e:
+            self._update_errors(e)
+
+
 class StageInlineFormSet(forms.BaseInlineFormSet):
+    # Out of the way of any real order while the page saves its new one.
+    PARKED_ORDER = 30000
+
+    def save(self, commit=True):
+        """Stages that change places are first moved out of each other's way (the order is unique
+        in a pipeline), then saved in their new order."""
+        if commit:
+            moving = [
+                form.instance.pk
+                for form in self.initial_forms
+                if "order" in form.changed_data and not self._should_delete_form(form)
+            ]
+            for n, pk in enumerate(moving):
+                Stage.objects.filter(pk=pk).update(order=self.PARKED_ORDER + n)
+        return super().save(commit)
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
@@ -97,7 +125,7 @@ class StageInlineFormSet(forms.BaseInlineFormSet):
 
 class StageInline(admin.StackedInline):
     model = Stage
-    form = StageCriteriaForm
+    form = StageInlineForm
     formset = StageInlineFormSet
     extra = 0
     ordering = ("order",)
@@ -152,6 +180,11 @@ class PipelineAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Stages keep the deals' history; a pipeline is retired (inactive), not deleted.
         return False
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # Stages reordered on the page refresh their deals' stage facts once, not once per stage.
+        with StageFact.order_changes():
+            super().save_related(request, form, formsets, change)
 
 
 class StageAdminForm(StageCriteriaForm):

@@ -6,11 +6,15 @@ entered a stage further along the path, the days it spent in the stage in all, a
 deal is won now; the deal's `cycle_days` is the sum of its facts' days. Each row
 is kept by `StageChange.save` in the transaction that writes the move (so `Opportunity.move_to`
 and `record_creation` keep it with the move); `rebuild_stage_facts` recomputes the table from the
-history (after a bulk import, or after the stage order changed).
+history (after a bulk import); `refresh_onward` recomputes the "went on" times of a pipeline
+whose stages an admin reordered, in the transaction that saves the new order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -34,6 +38,10 @@ def further_stage_ids(stage: Stage, stages: list[Stage]) -> list[int]:
         for s in stages
         if s.pipeline_id == stage.pipeline_id and s.outcome != Stage.Outcome.LOST and s.order > stage.order
     ]
+
+
+# Pipelines whose stage order changed inside `StageFact.order_changes()`, refreshed once at its end.
+_reordered: ContextVar[set[int] | None] = ContextVar("reordered_pipelines", default=None)
 
 
 class StageFactManager(models.Manager):
@@ -160,6 +168,54 @@ class StageFact(models.Model):
         Opportunity.all_objects.filter(pk__in=[change.opportunity_id for change in changes]).update(
             cycle_days=Decimal("0")
         )
+
+    @classmethod
+    def refresh_onward(cls, pipeline_id: int) -> int:
+        """Every fact's "went on" time in this pipeline, from the history: what is further along
+        the path changes when an admin reorders the stages. Returns the facts updated."""
+        from .opportunity import StageChange
+
+        stages = list(Stage.objects.all())
+        updated = 0
+        for stage in stages:
+            if stage.pipeline_id != pipeline_id:
+                continue
+            further = further_stage_ids(stage, stages)
+            latest = (
+                StageChange.all_objects.filter(opportunity_id=OuterRef("opportunity_id"), to_stage_id__in=further)
+                .order_by()
+                .values("opportunity_id")
+                .annotate(at=Max("changed_at"))
+                .values("at")
+            )
+            updated += cls.all_objects.filter(stage=stage).update(onward_at=Subquery(latest) if further else None)
+        return updated
+
+    @classmethod
+    def order_changed(cls, pipeline_id: int) -> None:
+        """A stage of this pipeline moved in the order: refresh its facts now, or once at the end
+        of the surrounding `order_changes()` (a form that reorders several stages)."""
+        pending = _reordered.get()
+        if pending is None:
+            cls.refresh_onward(pipeline_id)
+        else:
+            pending.add(pipeline_id)
+
+    @classmethod
+    @contextmanager
+    def order_changes(cls) -> Iterator[None]:
+        """Stages saved inside this block refresh their pipelines' facts once, when it ends."""
+        if _reordered.get() is not None:
+            yield
+            return
+        pending: set[int] = set()
+        token = _reordered.set(pending)
+        try:
+            yield
+        finally:
+            _reordered.reset(token)
+        for pipeline_id in sorted(pending):
+            cls.refresh_onward(pipeline_id)
 
     @classmethod
     def rebuild(cls, opportunity_ids=None) -> int:

@@ -167,7 +167,7 @@ class Stage(TracksHistory, BilingualName):
         with transaction.atomic():
             was = None
             if self.pk:
-                was = Stage.objects.filter(pk=self.pk).values("probability", "outcome", "pipeline_id").first()
+                was = Stage.objects.filter(pk=self.pk).values("probability", "outcome", "pipeline_id", "order").first()
             super().save(*args, **kwargs)
             if was and (was["outcome"], was["pipeline_id"]) != (self.outcome, self.pipeline_id):
                 # Whether a deal is won now, kept on its stage facts, follows the stage's outcome
@@ -179,6 +179,11 @@ class Stage(TracksHistory, BilingualName):
                 StageFact.rebuild(
                     Opportunity.all_objects.filter(models.Q(stage=self) | models.Q(pk__in=passed)).values("pk")
                 )
+            elif was and was["order"] != self.order:
+                # What is further along the path, behind every fact's "went on" time, changed.
+                from .stage_facts import StageFact
+
+                StageFact.order_changed(self.pipeline_id)
             if was and was["probability"] != self.probability:
                 from audit.tracking import record_bulk
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from opportunities.models import LossReason, Opportunity, Stage, StageChange, StageFact, StageMoveRefused
@@ -182,6 +184,64 @@ def test_a_stage_that_stops_being_won_takes_the_win_off_its_deals_facts(rep, lea
     won.save()
 
     assert not StageFact.objects.filter(opportunity=deal, deal_won=True).exists()
+    kept = facts()
+    StageFact.rebuild()
+    assert facts() == kept
+
+
+def walk_through_every_open_stage(rep, free_stages) -> Opportunity:
+    """A deal that went 1 → 2 → 3, then back to 1: each stage's "went on" depends on the order."""
+    deal = Opportunity.open_new(by=rep, name="Walker", customer=CustomerFactory(owner=rep), amount=Decimal("10"))
+    when = timezone.now()
+    for step, stage in enumerate([free_stages[1], free_stages[2], free_stages[0]], start=1):
+        deal.move_to(stage, rep, now=when + timedelta(days=step))
+    return deal
+
+
+def test_a_stage_moved_in_the_order_refreshes_what_counts_as_went_on(rep, free_stages):
+    deal = walk_through_every_open_stage(rep, free_stages)
+    random_history(rep, free_stages, deals=4, moves=30, seed=11)
+    third = free_stages[2]
+    assert StageFact.objects.get(opportunity=deal, stage=third).onward_at is None
+
+    third.order = 30  # an admin moves the third stage to the front of the path
+    third.save()
+    third.order = 0
+    third.save()
+
+    # Stages 1 and 2 now come after it: the deal went on from the third stage when it entered them.
+    assert StageFact.objects.get(opportunity=deal, stage=third).advanced
+    kept = facts()
+    StageFact.rebuild()
+    assert facts() == kept
+
+
+def test_reordering_the_stages_on_the_pipeline_page_keeps_the_facts_equal_to_a_rebuild(admin_client_, rep, free_stages):
+    from ..audit.conftest import admin_form_data
+
+    deal = walk_through_every_open_stage(rep, free_stages)
+    random_history(rep, free_stages, deals=4, moves=30, seed=13)
+    url = reverse("admin:opportunities_pipeline_change", args=[free_stages[0].pipeline_id])
+    data = admin_form_data(admin_client_.get(url))
+    orders = {data[key.replace("-id", "-order")]: key.replace("-id", "") for key in data if key.endswith("-id")}
+    # Swap the first two stages: the page posts both new orders at once.
+    first, second = orders[str(free_stages[0].order)], orders[str(free_stages[1].order)]
+    # Two stages given the same place: refused in words, nothing saved.
+    twice = {**data, f"{first}-order": data[f"{second}-order"]}
+    refused = admin_client_.post(url, twice)
+    assert refused.status_code == 200 and "Please correct the duplicate data for order" in refused.content.decode()
+    assert Stage.objects.get(pk=free_stages[0].pk).order == free_stages[0].order
+    data[f"{first}-order"], data[f"{second}-order"] = data[f"{second}-order"], data[f"{first}-order"]
+
+    response = admin_client_.post(url, data)
+
+    assert response.status_code == 302, [
+        e for e in re.findall(r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S)
+    ]
+    assert Stage.objects.get(pk=free_stages[1].pk).order < Stage.objects.get(pk=free_stages[0].pk).order
+    # The second stage, now first, went on when the deal came back to the stage now after it.
+    back = StageChange.objects.filter(opportunity=deal, to_stage=free_stages[0]).latest("changed_at")
+    assert StageFact.objects.get(opportunity=deal, stage=free_stages[1]).onward_at == back.changed_at
     kept = facts()
     StageFact.rebuild()
     assert facts() == kept

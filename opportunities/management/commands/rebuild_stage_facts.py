@@ -7,7 +7,7 @@ from opportunities.models import StageFact
 
 
 class Command(BaseCommand):
-    help = "Recompute the per-deal stage facts from the stage history (after a bulk import or a stage reorder)."
+    help = "Recompute the per-deal stage facts from the stage history (after a bulk load that bypassed the moves)."
 
     def handle(self, *args, **options):
         with transaction.atomic():
