@@ -2,13 +2,27 @@
 
 The standard library is enough for a POST with a timeout; a failure of any kind (refused,
 timed out, an HTTP error status) comes back as an `HttpResult` the caller records, never raises.
+
+The URLs come from the admin pages, and what answers is stored and shown there, so a call never
+reaches the server's own network: every connection (redirects included) is checked against the
+address it actually reached, and one to a loopback, private, link-local or otherwise non-public
+address is refused, unless it lies in `OUTGOING_ALLOWED_NETWORKS` (a receiver on the intranet).
+Through a proxy, the proxy connects: the target's addresses are checked before the request.
 """
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 @dataclass
@@ -22,14 +36,140 @@ class HttpResult:
         return self.status is not None and 200 <= self.status < 300 and not self.error
 
 
+class AddressRefused(OSError):
+    """The URL leads to an address inside the server's own network."""
+
+
+def refused_address(address: str) -> bool:
+    """True for an address an outgoing call may not reach (not public, and not allowed by name)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    allowed = [ipaddress.ip_network(n, strict=False) for n in settings.OUTGOING_ALLOWED_NETWORKS]
+    if any(ip in network for network in allowed if network.version == ip.version):
+        return False
+    return not ip.is_global or ip.is_multicast
+
+
+def check_host(host: str) -> None:
+    """Refuse a host that is, or resolves to, an address outgoing calls may not reach."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except socket.gaierror:
+        return  # the request itself reports the unknown name
+    for info in infos:
+        if refused_address(info[4][0]):
+            raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": host})
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with `url` as a target of outgoing calls, checked without a DNS lookup (a
+    form can say it at once; the call checks the address it reaches): None when nothing."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return _("Enter an http or https URL.")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return _("%(host)s is an address inside the server's own network.") % {"host": host}
+    try:
+        if refused_address(host):
+            return _("%(host)s is an address inside the server's own network.") % {"host": host}
+    except ValueError:
+        pass  # a name: checked when the call connects
+    return None
+
+
+def checked_url(url: str) -> str:
+    """`url` as a form's clean method returns it, or a ValidationError saying what is wrong."""
+    problem = url_problem(url)
+    if problem:
+        raise ValidationError(problem)
+    return url
+
+
+def _checked_connection(address, *args, **kwargs) -> socket.socket:
+    sock = socket.create_connection(address, *args, **kwargs)
+    peer = sock.getpeername()[0]
+    if refused_address(peer):
+        sock.close()
+        raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": address[0]})
+    return sock
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+def _proxied(req: urllib.request.Request) -> bool:
+    return req.has_proxy() or bool(getattr(req, "_tunnel_host", None))
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(http.client.HTTPConnection if _proxied(req) else _CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        connection = http.client.HTTPSConnection if _proxied(req) else _CheckedHTTPSConnection
+        return self.do_open(connection, req, context=self._context)
+
+
+class _CheckedProxyHandler(urllib.request.ProxyHandler):
+    """Through a proxy the socket reaches the proxy, not the target: the target's name is
+    checked before the request goes out."""
+
+    def proxy_open(self, req, proxy, type):
+        check_host(urllib.parse.urlsplit(req.full_url).hostname or "")
+        return super().proxy_open(req, proxy, type)
+
+
+class _CheckedRedirectHandler(urllib.request.HTTPRedirectHandler):
+    """A redirect is followed only to another http(s) URL (whose connection is checked too)."""
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        target = headers.get("location") or headers.get("uri")
+        problem = target and url_problem(urllib.parse.urljoin(req.full_url, target))
+        if problem:
+            fp.close()
+            raise AddressRefused(problem)
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+_opener = urllib.request.OpenerDirector()
+for _handler in (
+    _CheckedProxyHandler(),
+    urllib.request.UnknownHandler(),
+    _CheckedHTTPHandler(),
+    _CheckedHTTPSHandler(),
+    urllib.request.HTTPDefaultErrorHandler(),
+    _CheckedRedirectHandler(),
+    urllib.request.HTTPErrorProcessor(),
+):
+    _opener.add_handler(_handler)
+
+
 def post(url: str, body: bytes, headers: dict[str, str] | None = None, *, timeout: float = 10) -> HttpResult:
+    problem = url_problem(url)
+    if problem:
+        return HttpResult(None, "", problem)
     request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("Content-Type", "application/json; charset=utf-8")
     request.add_header("User-Agent", "sales-crm/1.0")
     for name, value in (headers or {}).items():
         request.headers[name] = value  # as written (add_header would send "X-crm-signature")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (admin-configured URL)
+        with _opener.open(request, timeout=timeout) as response:
             return HttpResult(response.status, response.read(4096).decode("utf-8", "replace"))
     except urllib.error.HTTPError as exc:
         text = exc.read(4096).decode("utf-8", "replace") if exc.fp else ""

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from crm.http import checked_url
+
 from .models import ChatChannel, ChatDigest, EmailOptOut, Notification
 
 
@@ -31,6 +33,9 @@ class ChatChannelForm(forms.ModelForm):
     class Meta:
         model = ChatChannel
         fields = ["name", "platform", "webhook_url", "secret", "team", "user", "language", "kinds", "is_active"]
+
+    def clean_webhook_url(self) -> str:
+        return checked_url(self.cleaned_data["webhook_url"])
 
     def clean(self):
         data = super().clean()

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from crm.http import checked_url
+
 from .models import Event, WebhookDelivery, WebhookEndpoint
 
 
@@ -15,6 +17,9 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["name", "url", "secret", "events", "is_active"]
+
+    def clean_url(self) -> str:
+        return checked_url(self.cleaned_data["url"])
 
 
 @admin.register(WebhookEndpoint)

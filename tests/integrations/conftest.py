@@ -34,7 +34,9 @@ class FakeServer:
 
 
 @pytest.fixture
-def fake_server():
+def fake_server(settings):
+    """The receiver listens on loopback, which outgoing calls may reach only when allowed."""
+    settings.OUTGOING_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     state: dict = {}
 
     class Handler(BaseHTTPRequestHandler):
