@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from crm.choices import CustomerType, Industry, Region
 from crm.forms import BoundedForm
 from crm.network import client_address, over_limit
+from customers.models import phone_key
 
 from .automation_models import LeadEvent
 from .models import Lead, LeadSource
@@ -94,17 +95,20 @@ def rate_limited(request: HttpRequest) -> bool:
 def create_web_lead(data: dict) -> Lead:
     """A new lead from the website, unowned until scoring marks it ready and the rules assign it.
 
-    A prospect who writes again (same email, lead still open) adds a form submission to their
-    lead rather than a duplicate lead.
+    A prospect who writes again (same email, lead still open; without an email, the same phone
+    number) adds a form submission to their lead rather than a duplicate lead.
     """
     source = LeadSource.objects.get(code=WEBSITE_SOURCE)
     message = data.get("message") or ""
     email = (data.get("email") or "").strip().lower()
+    phone = None if email else phone_key(data.get("phone") or "") or None
     open_leads = Lead.objects.exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED])
     with transaction.atomic():
         lead = None
         if email:
             lead = open_leads.filter(Q(email__iexact=email) | Q(intake_email=email)).order_by("-created_at").first()
+        elif phone:
+            lead = open_leads.filter(intake_phone=phone).first()
         if lead is None:
             try:
                 with transaction.atomic():
@@ -114,6 +118,7 @@ def create_web_lead(data: dict) -> Lead:
                         title=data.get("title") or "",
                         email=data.get("email") or "",
                         intake_email=email or None,
+                        intake_phone=phone,
                         phone=data.get("phone") or "",
                         customer_type=data.get("customer_type") or CustomerType.ENTERPRISE,
                         industry=data.get("industry") or "",
@@ -125,7 +130,7 @@ def create_web_lead(data: dict) -> Lead:
             except IntegrityError:
                 # A submission for the same address created the lead a moment ago (the unique
                 # index made this insert wait for it): add to that one.
-                lead = open_leads.get(intake_email=email)
+                lead = open_leads.get(intake_email=email) if email else open_leads.get(intake_phone=phone)
         record_event(lead, LeadEvent.Kind.FORM_SUBMISSION, detail=message)
     return lead
 

@@ -101,6 +101,8 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
     # email adds to the open lead" is a unique index over open leads, so it holds however many
     # submissions arrive at once.
     intake_email = models.CharField(_("email (website form)"), max_length=254, null=True, blank=True, editable=False)
+    # A website submission with a phone and no email: its phone's digits (`phone_key`).
+    intake_phone = models.CharField(_("phone (website form)"), max_length=20, null=True, blank=True, editable=False)
 
     # Routing
     source = models.ForeignKey(LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads")
@@ -167,6 +169,14 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
     all_objects = models.Manager.from_queryset(LeadQuerySet)()
     purge_clears = ("name", "title", "phone", "email", "notes", "need_description", "decision_maker")
 
+    def bin_changed(self) -> None:
+        """A lead moved to the bin lets go of its website keys: the prospect's next submission
+        makes a new lead (not a 500 on the key it still held, nor a message hidden in the bin),
+        and a purge leaves no address behind. Restored, the lead is found by its email again."""
+        if self.deleted_at is not None:
+            Lead.all_objects.filter(pk=self.pk).update(intake_email=None, intake_phone=None)
+            self.intake_email = self.intake_phone = None
+
     class Meta:
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
@@ -190,6 +200,11 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
                 fields=["intake_email"],
                 condition=Q(status__in=["new", "working", "qualified"]),
                 name="one_open_website_lead_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["intake_phone"],
+                condition=Q(status__in=["new", "working", "qualified"]),
+                name="one_open_website_lead_per_phone",
             ),
         ]
 

@@ -139,6 +139,34 @@ def test_a_returning_prospect_adds_to_their_lead_instead_of_duplicating_it(anon)
     assert lead.events.count() == 2
 
 
+def test_a_returning_prospect_without_an_email_is_known_by_their_phone_number(anon):
+    phone_only = {**GOOD, "email": "", "phone": "+86 138 0013 8000"}
+    anon.post(reverse("intake:form"), phone_only)
+    # The same number written another way, a second time: the same lead.
+    anon.post(reverse("intake:form"), {**phone_only, "phone": "138-0013-8000 ", "message": "Any news?"})
+    lead = Lead.objects.get()
+    assert lead.events.count() == 2 and lead.phone == "+86 138 0013 8000"
+    # Another number is another prospect.
+    anon.post(reverse("intake:form"), {**phone_only, "phone": "139 0013 8000"})
+    assert Lead.objects.count() == 2
+
+
+def test_a_prospect_whose_lead_was_deleted_gets_a_new_lead_and_the_purge_keeps_no_address(anon, leader):
+    anon.post(reverse("intake:form"), GOOD)
+    anon.post(reverse("intake:form"), {**GOOD, "email": "", "phone": "138 0000 1111"})
+    for lead in Lead.objects.all():
+        lead.move_to_bin(by=None)
+
+    assert anon.post(reverse("intake:form"), GOOD).status_code == 302
+    assert anon.post(reverse("intake:form"), {**GOOD, "email": "", "phone": "13800001111"}).status_code == 302
+
+    assert Lead.objects.count() == 2 and Lead.all_objects.count() == 4
+    for lead in Lead.all_objects.filter(deleted_at__isnull=False):
+        assert lead.purge() in ("erased", "anonymised")
+    assert not Lead.all_objects.filter(deleted_at__isnull=False, intake_email__isnull=False).exists()
+    assert not Lead.all_objects.filter(deleted_at__isnull=False, intake_phone__isnull=False).exists()
+
+
 def test_a_bad_stage_in_an_approval_request_is_a_clear_error_not_a_crash(rep_client, rep, stages):
     from tests.factories import OpportunityFactory
 

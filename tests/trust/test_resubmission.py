@@ -224,7 +224,8 @@ def test_two_simultaneous_submissions_of_one_follow_up_form_log_it_once(rep, sta
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.concurrency
-def test_ten_simultaneous_website_submissions_for_one_address_make_one_lead():
+@pytest.mark.parametrize("reach", [{"email": "Wang@Robotics.example"}, {"email": "", "phone": "+86 138 0013 8000"}])
+def test_ten_simultaneous_website_submissions_for_one_address_make_one_lead(reach):
     if connection.vendor != "postgresql":
         pytest.fail("run the concurrency tests on PostgreSQL (SQLite has no row locks)")
     from leads.intake import create_web_lead
@@ -239,7 +240,7 @@ def test_ten_simultaneous_website_submissions_for_one_address_make_one_lead():
                 {
                     "name": "Wang Fang",
                     "company": "Hangzhou Robotics",
-                    "email": "Wang@Robotics.example",
+                    **reach,
                     "message": str(i),
                 }
             )
