@@ -43,6 +43,23 @@ class StageChoiceField(forms.ModelChoiceField):
         return obj.label_with_pipeline if self._several else str(obj)
 
 
+def offer_stages(form: forms.Form, stages: list[Stage]) -> None:
+    """The stage and pipeline boxes' options from the page's active stages (with their pipelines),
+    as the fields' own queries would list them, without those queries. Choosing still
+    validates against the fields' querysets."""
+    pipelines = list({s.pipeline_id: s.pipeline for s in stages if s.pipeline.is_active}.values())
+    pipelines.sort(key=lambda p: (p.order, p.pk))
+    if "stage" in form.fields:
+        field = form.fields["stage"]
+        several = len(pipelines) > 1
+        field.widget.choices = [("", field.empty_label)] + [
+            (s.pk, s.label_with_pipeline if several else str(s)) for s in stages
+        ]
+    if "pipeline" in form.fields:
+        field = form.fields["pipeline"]
+        field.widget.choices = [("", field.empty_label)] + [(p.pk, str(p)) for p in pipelines]
+
+
 class StageChoiceFilter(filters.ModelChoiceFilter):
     field_class = StageChoiceField
 
@@ -176,6 +193,14 @@ class OpportunityFilter(filters.FilterSet):
         if not value:
             return queryset
         return queryset.open().filter(next_follow_up_at__lt=self.now)
+
+    @property
+    def form(self):
+        form = super().form
+        if self.stages is not None and not getattr(form, "stages_offered", False):
+            offer_stages(form, self.stages)
+            form.stages_offered = True
+        return form
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -288,3 +288,21 @@ def test_the_stage_lists_editable_columns_cannot_retire_a_won_stage(admin_client
     admin_client_.post(reverse("admin:opportunities_stage_changelist"), data)
     won.refresh_from_db()
     assert won.is_active
+
+
+def test_the_lists_stage_box_names_each_stages_pipeline_and_offers_only_active_stages(
+    rep_client, stages, renewal, renewal_stages
+):
+    import re
+
+    renewal_stages[1].is_active = False  # retired: no longer offered, though deals may keep it
+    renewal_stages[1].save()
+    page = rep_client.get(reverse("opportunities:list")).content.decode()
+    stage_box = re.search(r'<select[^>]*name="stage".*?</select>', page, re.S).group(0)
+    pipeline_box = re.search(r'<select[^>]*name="pipeline".*?</select>', page, re.S).group(0)
+    assert "New business · " in stage_box and "Renewal · Renewed" in stage_box
+    assert "Renewal talks" not in stage_box
+    assert ">Renewal<" in pipeline_box and ">New business<" in pipeline_box
+    # Choosing a stage from the box still filters by it, and the box shows it chosen.
+    page = rep_client.get(reverse("opportunities:list"), {"stage": stages[2].pk}).content.decode()
+    assert f'<option value="{stages[2].pk}" selected>' in page
