@@ -35,6 +35,7 @@ CARD_FIELDS = (
     "probability",
     "stage_id",
     "stage_entered_at",
+    "last_activity_at",
     "evaluation_score",
     "next_follow_up_at",
     "closed_at",
@@ -99,7 +100,7 @@ def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
 def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True) -> list[Column]:
     totals = column_totals(queryset, stages, now)
     since = now - timedelta(days=CLOSED_WINDOW_DAYS)
-    cards = queryset.with_weighted().with_stale_flag(now, stages).select_related("customer", "owner").only(*CARD_FIELDS)
+    cards = queryset.with_weighted().select_related("customer", "owner").only(*CARD_FIELDS)
     columns = []
     for stage in stages:
         row = totals.get(stage.pk, {})
@@ -120,6 +121,7 @@ def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True
             column.cards = list(in_stage[:CARDS_PER_COLUMN])
             for card in column.cards:
                 card.stage = stage
+                card.stale = card.is_stale(now)  # the badge, by the deal's own rule
         columns.append(column)
     return columns
 
@@ -246,13 +248,8 @@ def _board_response(
     filterset = board_filterset(request.user, filters, now=now, stages=stages)
     queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     columns = build_columns(queryset, stages, now, with_cards=False)
-    card = (
-        Opportunity.objects.filter(pk=deal.pk)
-        .with_weighted()
-        .with_stale_flag(now, stages)
-        .select_related("customer", "owner", "stage")
-        .get()
-    )
+    card = Opportunity.objects.filter(pk=deal.pk).with_weighted().select_related("customer", "owner", "stage").get()
+    card.stale = card.is_stale(now)
     return render(
         request,
         "opportunities/_board_move_response.html",

@@ -29,13 +29,7 @@ def opportunity_rows(user, data, *, now=None, stages=None) -> OpportunityFilter:
     """The list's filtered, annotated queryset (weighted value and stale flag in SQL)."""
     now = now or timezone.now()
     stages = stages if stages is not None else active_stages()
-    base = (
-        Opportunity.objects.visible_to(user)
-        .with_weighted()
-        .with_stale_flag(now, stages)
-        .select_related("customer", "stage", "owner")
-        .for_rows()
-    )
+    base = Opportunity.objects.visible_to(user).with_weighted().select_related("customer", "stage", "owner").for_rows()
     filterset = OpportunityFilter(data, queryset=base, user=user, now=now, stages=stages)
     return filterset
 
@@ -84,6 +78,12 @@ class OpportunityListView(FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # The stale badge of the page's rows, by the deal's own rule (the export and the API
+        # flag every row in SQL instead, with `with_stale_flag`).
+        rows = list(context["deals"])
+        for deal in rows:
+            deal.stale = deal.is_stale(self.now)
+        context["deals"] = context["object_list"] = rows
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(totals=self.totals, now=self.now, query=query.urlencode())
@@ -227,4 +227,5 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             "\n".join(f"{filterset.form[name].label}: {' '.join(errors)}" for name, errors in filterset.errors.items()),
             content_type="text/plain; charset=utf-8",
         )
-    return streaming_csv_response("opportunities", export_header(), export_rows(ordered(filterset)))
+    rows = ordered(filterset).with_stale_flag(filterset.now)
+    return streaming_csv_response("opportunities", export_header(), export_rows(rows))

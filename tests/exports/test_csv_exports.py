@@ -149,7 +149,7 @@ def todays_deal_export(user, params) -> bytes:
                 when(deal.next_follow_up_at),
                 deal.get_urgency_display(),
                 deal.get_value_tier_display(),
-                "yes" if deal.stale else "",
+                "yes" if deal.is_stale() else "",
                 "" if deal.evaluation_score is None else deal.evaluation_score,
             ]
         )

@@ -30,6 +30,21 @@ def ready_for_stage_2(deal: Opportunity) -> Opportunity:
     return deal
 
 
+def test_idle_cards_carry_the_stale_badge_and_fresh_or_planned_ones_do_not(rep_client, rep, stages):
+    now = timezone.now()
+    idle = now - timedelta(days=40)
+    OpportunityFactory(owner=rep, name="Idle", stage=stages[1], stage_entered_at=idle, last_activity_at=idle)
+    # A recent follow-up makes a deal that entered its stage long ago not idle.
+    OpportunityFactory(owner=rep, name="Called", stage=stages[1], stage_entered_at=idle, last_activity_at=now)
+    OpportunityFactory(
+        owner=rep, name="Planned", stage=stages[2], stage_entered_at=idle, next_follow_up_at=now + timedelta(days=1)
+    )
+    response = rep_client.get(reverse("opportunities:board"))
+    flagged = {card.name for c in response.context["columns"] for card in c.cards if card.stale}
+    assert flagged == {"Idle"}
+    assert response.content.decode().count("board-card shadow-sm mb-2 border-warning") == 1
+
+
 def test_the_board_has_a_column_per_active_stage_with_count_amount_and_weighted_sum(rep_client, rep, teammate, stages):
     OpportunityFactory(owner=rep, amount=Decimal("100000"), stage=stages[1])
     OpportunityFactory(owner=rep, amount=Decimal("300000"), stage=stages[1])

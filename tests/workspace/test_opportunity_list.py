@@ -34,6 +34,22 @@ def test_the_list_shows_my_open_deals_ranked_by_weighted_value(rep_client, rep, 
     assert "¥450,000" in response.content.decode()
 
 
+def test_the_list_marks_idle_deals_stale_unless_a_follow_up_is_planned(rep_client, rep, stages):
+    now = timezone.now()
+    idle = now - timedelta(days=40)
+    OpportunityFactory(owner=rep, name="Idle", stage_entered_at=idle, last_activity_at=idle)
+    OpportunityFactory(
+        owner=rep, name="Idle with a plan", stage_entered_at=idle, next_follow_up_at=now + timedelta(days=2)
+    )
+    OpportunityFactory(owner=rep, name="Fresh", stage_entered_at=now - timedelta(days=1))
+    response = rep_client.get(reverse("opportunities:list"))
+    flagged = {deal.name for deal in response.context["deals"] if deal.stale}
+    assert flagged == {"Idle"}
+    assert response.content.decode().count(">Stale</span>") == 1
+    # The stale filter and the badge follow the same rule.
+    assert names(rep_client.get(reverse("opportunities:list"), {"stale": "on"})) == ["Idle"]
+
+
 def test_sorting_by_amount_and_close_date(rep_client, rep, stages):
     OpportunityFactory(owner=rep, name="Small soon", amount=Decimal("10"), expected_close_date=date(2030, 1, 1))
     OpportunityFactory(owner=rep, name="Big late", amount=Decimal("99"), expected_close_date=date(2031, 1, 1))
