@@ -33,6 +33,10 @@ class Team(TracksHistory, models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    # A choice list of teams reads their names alone (`crm.widgets.QuickSelect`).
+    choice_label_fields = ("name",)
+    choice_label = staticmethod(str)
+
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
