@@ -4,10 +4,13 @@ The standard library is enough for a POST with a timeout; a failure of any kind 
 timed out, an HTTP error status) comes back as an `HttpResult` the caller records, never raises.
 
 The URLs come from the admin pages, and what answers is stored and shown there, so a call never
-reaches the server's own network: every connection (redirects included) is checked against the
-address it actually reached, and one to a loopback, private, link-local or otherwise non-public
-address is refused, unless it lies in `OUTGOING_ALLOWED_NETWORKS` (a receiver on the intranet).
-Through a proxy, the proxy connects: the target's addresses are checked before the request.
+reaches the server's own network: the host is resolved once, and a loopback, private,
+link-local or otherwise non-public address (IPv4 carried inside IPv6 included) is refused before
+anything is sent, unless it lies in `OUTGOING_ALLOWED_NETWORKS` (a receiver on the intranet);
+the connection goes to exactly the addresses checked. Redirects are not followed (a POST
+redirected arrives as a GET without its body). Through a proxy (`HTTPS_PROXY`), the proxy
+connects: the target's name is checked before the request, and the proxy must refuse internal
+addresses itself against a name that resolves differently a moment later.
 """
 
 from __future__ import annotations
@@ -40,23 +43,39 @@ class AddressRefused(OSError):
     """The URL leads to an address inside the server's own network."""
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_NOT_PUBLIC = [ipaddress.ip_network(n) for n in ("192.0.0.0/24", "fec0::/10", "64:ff9b:1::/48")]
+
+
+def _embedded_ipv4(ip):
+    """The IPv4 address an IPv6 address carries (mapped, compatible, translated, 6to4, NAT64)."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if any(ip in net for net in (_NAT64, _IPV4_COMPATIBLE, _IPV4_TRANSLATED)):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def refused_address(address: str) -> bool:
     """True for an address an outgoing call may not reach (not public, and not allowed by name)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := _embedded_ipv4(ip)) is not None:
+        if ip.ipv4_mapped or refused_address(str(inner)):
+            ip = inner
     allowed = [ipaddress.ip_network(n, strict=False) for n in settings.OUTGOING_ALLOWED_NETWORKS]
     if any(ip in network for network in allowed if network.version == ip.version):
         return False
-    return not ip.is_global or ip.is_multicast
+    return not ip.is_global or ip.is_multicast or any(ip in n for n in _NOT_PUBLIC if n.version == ip.version)
 
 
 def check_host(host: str) -> None:
     """Refuse a host that is, or resolves to, an address outgoing calls may not reach."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror:
-        return  # the request itself reports the unknown name
+    except socket.gaierror as exc:
+        raise AddressRefused(_("%(host)s could not be checked: %(error)s") % {"host": host, "error": exc}) from None
     for info in infos:
         if refused_address(info[4][0]):
             raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": host})
@@ -69,6 +88,8 @@ def url_problem(url: str) -> str | None:
     if parts.scheme not in ("http", "https"):
         return _("Enter an http or https URL.")
     host = (parts.hostname or "").rstrip(".").lower()
+    if not host or ("%" in host and ":" not in host):
+        return _("Enter a URL with a plain host name or address.")
     if host == "localhost" or host.endswith(".localhost"):
         return _("%(host)s is an address inside the server's own network.") % {"host": host}
     try:
@@ -87,13 +108,25 @@ def checked_url(url: str) -> str:
     return url
 
 
-def _checked_connection(address, *args, **kwargs) -> socket.socket:
-    sock = socket.create_connection(address, *args, **kwargs)
-    peer = sock.getpeername()[0]
-    if refused_address(peer):
-        sock.close()
-        raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": address[0]})
-    return sock
+def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **kwargs):
+    """Resolve once, refuse before any packet is sent if any address is refused, then connect to
+    exactly the checked addresses (no second lookup a rebinding name could answer differently)."""
+    host, port = address
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    if any(refused_address(info[4][0]) for info in infos):
+        raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": host})
+    error = None
+    for *_ignored, sockaddr in infos:
+        try:
+            sock = socket.create_connection(sockaddr[:2], timeout, source_address, **kwargs)
+        except OSError as exc:
+            error = exc
+            continue
+        if refused_address(sock.getpeername()[0]):  # belt and braces
+            sock.close()
+            raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": host})
+        return sock
+    raise error or OSError(f"{host}: no address")
 
 
 class _CheckedHTTPConnection(http.client.HTTPConnection):
@@ -128,22 +161,10 @@ class _CheckedProxyHandler(urllib.request.ProxyHandler):
     checked before the request goes out."""
 
     def proxy_open(self, req, proxy, type):
+        # what the proxy is asked for: req.host is unquoted (and is the CONNECT target for https)
         check_host(urllib.parse.urlsplit(req.full_url).hostname or "")
+        check_host(urllib.parse.urlsplit("//" + req.host).hostname or "")
         return super().proxy_open(req, proxy, type)
-
-
-class _CheckedRedirectHandler(urllib.request.HTTPRedirectHandler):
-    """A redirect is followed only to another http(s) URL (whose connection is checked too)."""
-
-    def http_error_302(self, req, fp, code, msg, headers):
-        target = headers.get("location") or headers.get("uri")
-        problem = target and url_problem(urllib.parse.urljoin(req.full_url, target))
-        if problem:
-            fp.close()
-            raise AddressRefused(problem)
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 _opener = urllib.request.OpenerDirector()
@@ -153,7 +174,6 @@ for _handler in (
     _CheckedHTTPHandler(),
     _CheckedHTTPSHandler(),
     urllib.request.HTTPDefaultErrorHandler(),
-    _CheckedRedirectHandler(),
     urllib.request.HTTPErrorProcessor(),
 ):
     _opener.add_handler(_handler)
@@ -173,6 +193,8 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None, *, timeou
             return HttpResult(response.status, response.read(4096).decode("utf-8", "replace"))
     except urllib.error.HTTPError as exc:
         text = exc.read(4096).decode("utf-8", "replace") if exc.fp else ""
+        if 300 <= exc.code < 400:  # a POST redirected would arrive as a GET without its body
+            return HttpResult(exc.code, text, f"HTTP {exc.code}: " + _("redirects are not followed"))
         return HttpResult(exc.code, text, f"HTTP {exc.code}")
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)

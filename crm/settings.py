@@ -128,7 +128,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", defa
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pages run many short aggregates; JIT compilation costs more than it saves on them.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Every server-side cursor here (exports, batch jobs) is read to the end: plan for all its
+    # rows, not for the first tenth (a team's export walked the whole deal index in its order
+    # instead of sorting the team's 800 deals).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off -c cursor_tuple_fraction=1")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker and the web process share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -74,18 +74,51 @@ def test_a_name_that_resolves_to_loopback_is_refused_where_the_connection_is_mad
     assert fake_server.requests == []
 
 
-def test_a_redirect_into_the_servers_own_network_is_not_followed(redirecting_server, fake_server, settings):
+def test_a_redirect_is_not_followed_anywhere(redirecting_server, fake_server, settings):
+    """A POST redirected would arrive as a GET without its body; and a receiver outside could
+    point it into the server's own network."""
     port, state, seen = redirecting_server
-    # The first receiver is allowed; the address it redirects to is not.
-    settings.OUTGOING_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    state["target"] = fake_server.url.replace("127.0.0.1", "127.0.0.2") + "/latest/meta-data"
+    settings.OUTGOING_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    state["target"] = f"{fake_server.url}/latest/meta-data"
 
     result = post(f"http://127.0.0.1:{port}/hook", b"{}")
 
-    assert seen == ["/hook"] and not result.ok and INSIDE in result.error
-    state["target"] = "file:///etc/passwd"
-    result = post(f"http://127.0.0.1:{port}/hook", b"{}")
-    assert not result.ok and "http or https" in result.error
+    assert seen == ["/hook"] and fake_server.requests == []
+    assert not result.ok and result.status == 302 and "redirects are not followed" in result.error
+
+
+def test_a_closed_and_an_open_internal_port_answer_alike(fake_server, settings):
+    """Refused before connecting: the recorded error says nothing about which ports listen."""
+    settings.OUTGOING_ALLOWED_NETWORKS = []
+    port = fake_server.url.rsplit(":", 1)[1]
+    errors = {post(f"http://127.1:{p}/hook", b"{}").error.replace(p, "PORT") for p in (port, "9")}
+    assert len(errors) == 1 and INSIDE in errors.pop()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::ffff:127.0.0.1",
+        "::127.0.0.1",
+        "64:ff9b::a9fe:a9fe",
+        "2002:a00:1::1",
+        "::ffff:0:7f00:1",
+        "192.0.0.8",
+        "fec0::1",
+    ],
+)
+def test_ipv4_inside_ipv6_and_other_non_public_spellings_are_refused(address, settings):
+    from crm.http import refused_address
+
+    settings.OUTGOING_ALLOWED_NETWORKS = []
+    assert refused_address(address)
+    assert not refused_address("93.184.216.34") and not refused_address("2606:2800:220:1::248")
+
+
+def test_a_percent_encoded_host_is_refused_in_words():
+    from crm.http import url_problem
+
+    assert "plain host name" in url_problem("https://%31%36%39.254.169.254/latest")
 
 
 def test_an_allowed_intranet_network_is_reached(fake_server, settings):
