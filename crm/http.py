@@ -180,7 +180,10 @@ for _handler in (
 
 
 def post(url: str, body: bytes, headers: dict[str, str] | None = None, *, timeout: float = 10) -> HttpResult:
-    problem = url_problem(url)
+    try:
+        problem = url_problem(url)
+    except ValueError as exc:  # not a URL at all (the admin's forms refuse these)
+        problem = str(exc) or _("Enter a valid URL.")
     if problem:
         return HttpResult(None, "", problem)
     request = urllib.request.Request(url, data=body, method="POST")

@@ -301,16 +301,16 @@ if TRUSTED_PROXY_HOPS < 0:
 INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
 INTAKE_RATE_WINDOW = env.int("INTAKE_RATE_WINDOW", default=600)
 INTAKE_ALLOWED_ORIGIN = env.str("INTAKE_ALLOWED_ORIGIN", default="*")
-# Password reset requests per client address, and per mailbox (from any addresses), in the
-# window (seconds).
 # Webhooks and chat robots never call loopback, private or link-local addresses, but for
 # receivers inside these networks (CIDR, comma-separated), e.g. "10.8.0.0/16".
-OUTGOING_ALLOWED_NETWORKS = env.list("OUTGOING_ALLOWED_NETWORKS", default=[])
+OUTGOING_ALLOWED_NETWORKS = [n.strip() for n in env.list("OUTGOING_ALLOWED_NETWORKS", default=[]) if n.strip()]
 try:
     for _network in OUTGOING_ALLOWED_NETWORKS:
         ipaddress.ip_network(_network, strict=False)
 except ValueError as _exc:
     raise ImproperlyConfigured(f"OUTGOING_ALLOWED_NETWORKS: {_exc}") from None
+# Password reset requests per client address, and per mailbox (from any addresses), in the
+# window (seconds).
 PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)
 PASSWORD_RESET_MAILBOX_LIMIT = env.int("PASSWORD_RESET_MAILBOX_LIMIT", default=10)
 PASSWORD_RESET_RATE_WINDOW = env.int("PASSWORD_RESET_RATE_WINDOW", default=900)

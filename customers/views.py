@@ -247,8 +247,8 @@ def duplicate_groups(user: User) -> list[dict]:
     shown = Customer.objects.select_related("owner").in_bulk({pk for _l, _v, ids in chosen for pk in ids})
     # Links written from one reversed address each (a few hundred rows; `reverse` per row cost
     # more than the rest of a row).
-    detail_url = reverse("customers:detail", args=[0]).replace("/0/", "/{}/")
-    merge_url = reverse("customers:merge", args=[0]).replace("/0/", "/{}/")
+    detail_head, _zero, detail_tail = reverse("customers:detail", args=[0]).rpartition("/0/")
+    merge_head, _zero, merge_tail = reverse("customers:merge", args=[0]).rpartition("/0/")
     groups: list[dict] = []
     seen: set[frozenset] = set()
     for label, _value, ids in chosen:
@@ -256,13 +256,13 @@ def duplicate_groups(user: User) -> list[dict]:
             seen.add(frozenset(ids))
             customers = [shown[pk] for pk in ids]
             for customer in customers:
-                customer.url = detail_url.format(customer.pk)
+                customer.url = f"{detail_head}/{customer.pk}/{detail_tail}"
             survivor = customers[0]
             groups.append(
                 {
                     "reason": label,
                     "customers": customers,
-                    "merge_url": merge_url.format(survivor.pk),
+                    "merge_url": f"{merge_head}/{survivor.pk}/{merge_tail}",
                     "merge_label": _("Merge into “%(name)s”") % {"name": survivor.name},
                 }
             )

@@ -110,27 +110,31 @@ def create_web_lead(data: dict) -> Lead:
         elif phone:
             lead = open_leads.filter(intake_phone=phone).first()
         if lead is None:
+            fields = {
+                "name": data["name"],
+                "company": data["company"],
+                "title": data.get("title") or "",
+                "email": data.get("email") or "",
+                "intake_email": email or None,
+                "intake_phone": phone,
+                "phone": data.get("phone") or "",
+                "customer_type": data.get("customer_type") or CustomerType.ENTERPRISE,
+                "industry": data.get("industry") or "",
+                "region": data.get("region") or "",
+                "company_size": data.get("company_size"),
+                "notes": message,
+                "source": source,
+            }
             try:
                 with transaction.atomic():
-                    lead = Lead.objects.create(
-                        name=data["name"],
-                        company=data["company"],
-                        title=data.get("title") or "",
-                        email=data.get("email") or "",
-                        intake_email=email or None,
-                        intake_phone=phone,
-                        phone=data.get("phone") or "",
-                        customer_type=data.get("customer_type") or CustomerType.ENTERPRISE,
-                        industry=data.get("industry") or "",
-                        region=data.get("region") or "",
-                        company_size=data.get("company_size"),
-                        notes=message,
-                        source=source,
-                    )
+                    lead = Lead.objects.create(**fields)
             except IntegrityError:
                 # A submission for the same address created the lead a moment ago (the unique
                 # index made this insert wait for it): add to that one.
-                lead = open_leads.get(intake_email=email) if email else open_leads.get(intake_phone=phone)
+                key = {"intake_email": email} if email else {"intake_phone": phone}
+                lead = open_leads.filter(**key).first()
+                if lead is None:  # the key is held by a lead no longer open to submissions
+                    lead = Lead.objects.create(**{**fields, "intake_email": None, "intake_phone": None})
         record_event(lead, LeadEvent.Kind.FORM_SUBMISSION, detail=message)
     return lead
 

@@ -93,20 +93,22 @@ class StageInlineForm(StageCriteriaForm):
 
 
 class StageInlineFormSet(forms.BaseInlineFormSet):
-    # Out of the way of any real order while the page saves its new one.
-    PARKED_ORDER = 30000
-
     def save(self, commit=True):
-        """Stages that change places are first moved out of each other's way (the order is unique
-        in a pipeline), then saved in their new order."""
+        """Stages that change places, or leave, are first moved out of the way of every order the
+        page keeps or asks for (the order is unique in a pipeline), then saved or deleted."""
         if commit:
             moving = [
                 form.instance.pk
                 for form in self.initial_forms
-                if "order" in form.changed_data and not self._should_delete_form(form)
+                if form.instance.pk and ("order" in form.changed_data or self._should_delete_form(form))
             ]
-            for n, pk in enumerate(moving):
-                Stage.objects.filter(pk=pk).update(order=self.PARKED_ORDER + n)
+            if moving:
+                stages = Stage.objects.filter(pipeline=self.instance)
+                used = set(stages.select_for_update().values_list("order", flat=True))
+                used |= {form.cleaned_data.get("order") for form in self.forms if form.cleaned_data}
+                free = (n for n in range(32767, 0, -1) if n not in used)  # the field's largest values
+                for pk in moving:
+                    stages.filter(pk=pk).update(order=next(free))
         return super().save(commit)
 
     def clean(self) -> None:

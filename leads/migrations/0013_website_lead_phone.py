@@ -4,6 +4,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def release_binned_keys(apps, schema_editor):
+    """Leads already in the recycle bin let go of their website keys (as a lead moved to the bin
+    does from now on), so their prospect's next submission makes a new lead, and a purge keeps
+    no address."""
+    Lead = apps.get_model("leads", "Lead")
+    Lead._base_manager.filter(deleted_at__isnull=False).exclude(intake_email=None).update(intake_email=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,4 +31,5 @@ class Migration(migrations.Migration):
             model_name='lead',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['new', 'working', 'qualified'])), fields=('intake_phone',), name='one_open_website_lead_per_phone'),
         ),
+        migrations.RunPython(release_binned_keys, migrations.RunPython.noop),
     ]

@@ -167,6 +167,19 @@ def test_a_prospect_whose_lead_was_deleted_gets_a_new_lead_and_the_purge_keeps_n
     assert not Lead.all_objects.filter(deleted_at__isnull=False, intake_phone__isnull=False).exists()
 
 
+def test_a_key_still_held_by_a_lead_in_the_bin_does_not_stop_a_new_submission(anon):
+    """A lead binned before leads let go of their keys: the submission still makes a lead."""
+    anon.post(reverse("intake:form"), GOOD)
+    binned = Lead.objects.get()
+    binned.move_to_bin(by=None)
+    Lead.all_objects.filter(pk=binned.pk).update(intake_email=GOOD["email"])  # as such a lead was left
+
+    assert anon.post(reverse("intake:form"), {**GOOD, "message": "Hello again"}).status_code == 302
+
+    fresh = Lead.objects.get()
+    assert fresh.pk != binned.pk and fresh.email == GOOD["email"] and fresh.events.count() == 1
+
+
 def test_a_bad_stage_in_an_approval_request_is_a_clear_error_not_a_crash(rep_client, rep, stages):
     from tests.factories import OpportunityFactory
 

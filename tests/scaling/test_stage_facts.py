@@ -245,3 +245,21 @@ def test_reordering_the_stages_on_the_pipeline_page_keeps_the_facts_equal_to_a_r
     kept = facts()
     StageFact.rebuild()
     assert facts() == kept
+
+
+def test_the_pipeline_page_deletes_a_stage_and_gives_its_place_to_another_in_one_save(admin_client_, free_stages):
+    from ..audit.conftest import admin_form_data
+
+    pipeline = free_stages[0].pipeline
+    spare = Stage.objects.create(pipeline=pipeline, order=9, name="备用", name_en="Spare", probability=30)
+    url = reverse("admin:opportunities_pipeline_change", args=[pipeline.pk])
+    data = admin_form_data(admin_client_.get(url))
+    prefix = {data[key]: key.removesuffix("-id") for key in data if key.endswith("-id")}
+    data[f"{prefix[str(spare.pk)]}-DELETE"] = "on"
+    data[f"{prefix[str(free_stages[0].pk)]}-order"] = "9"
+
+    response = admin_client_.post(url, data)
+
+    assert response.status_code == 302
+    assert not Stage.objects.filter(pk=spare.pk).exists()
+    assert Stage.objects.get(pk=free_stages[0].pk).order == 9
