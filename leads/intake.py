@@ -30,11 +30,10 @@ from crm.network import client_address, over_limit
 from customers.models import phone_key
 
 from .automation_models import LeadEvent
-from .models import Lead, LeadSource
+from .models import WEBSITE_SOURCE, Lead, LeadSource
 from .scoring import record_event
 
 HONEYPOT = "website"
-WEBSITE_SOURCE = "website"
 
 
 class IntakeForm(BoundedForm):

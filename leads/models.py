@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,12 +22,16 @@ from audit.tracking import TracksHistory, acting_as
 from crm.choices import BilingualName, CustomerType, Industry, Region
 from crm.scoping import owner_scope
 from crm.softdelete import LiveManager, SoftDeletable
-from customers.models import Contact
+from customers.models import Contact, phone_key
 from opportunities.models.qualification import MeddicQualification
 
 if TYPE_CHECKING:
     from accounts.models import User
     from opportunities.models import Opportunity, Pipeline
+
+
+# The source of every lead the website form creates.
+WEBSITE_SOURCE = "website"
 
 
 class LeadSource(TracksHistory, BilingualName):
@@ -172,10 +176,26 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
     def bin_changed(self) -> None:
         """A lead moved to the bin lets go of its website keys: the prospect's next submission
         makes a new lead (not a 500 on the key it still held, nor a message hidden in the bin),
-        and a purge leaves no address behind. Restored, the lead is found by its email again."""
+        and a purge leaves no address behind. A website lead restored takes its key back from
+        its email (or, without one, its phone) unless another open lead holds it now."""
         if self.deleted_at is not None:
             Lead.all_objects.filter(pk=self.pk).update(intake_email=None, intake_phone=None)
             self.intake_email = self.intake_phone = None
+            return
+        if not LeadSource.objects.filter(pk=self.source_id, code=WEBSITE_SOURCE).exists():
+            return
+        email = self.email.strip().lower() or None
+        key = {"intake_email": email} if email else {"intake_phone": phone_key(self.phone) or None}
+        still_open = Lead.objects.exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED])
+        if None in key.values() or still_open.filter(**key).exclude(pk=self.pk).exists():
+            return
+        try:
+            with transaction.atomic():
+                Lead.all_objects.filter(pk=self.pk).update(**key)
+        except IntegrityError:
+            return  # taken a moment ago by a new submission: that lead keeps it
+        for name, value in key.items():
+            setattr(self, name, value)
 
     class Meta:
         verbose_name = _("lead")

@@ -167,6 +167,32 @@ def test_a_prospect_whose_lead_was_deleted_gets_a_new_lead_and_the_purge_keeps_n
     assert not Lead.all_objects.filter(deleted_at__isnull=False, intake_phone__isnull=False).exists()
 
 
+def test_a_website_lead_restored_from_the_bin_is_found_by_its_phone_again(anon, admin_user):
+    phone_only = {**GOOD, "email": "", "phone": "+86 138 0013 8000"}
+    anon.post(reverse("intake:form"), phone_only)
+    lead = Lead.objects.get()
+    lead.move_to_bin(by=None)
+    lead = Lead.all_objects.get(pk=lead.pk)
+    lead.restore(by=admin_user)
+
+    anon.post(reverse("intake:form"), {**phone_only, "message": "Still interested"})
+
+    assert Lead.objects.get().pk == lead.pk and lead.events.count() == 2
+
+
+def test_a_restored_lead_leaves_its_key_to_the_lead_that_took_it_meanwhile(anon, admin_user):
+    anon.post(reverse("intake:form"), GOOD)
+    first = Lead.objects.get()
+    first.move_to_bin(by=None)
+    anon.post(reverse("intake:form"), GOOD)  # a new lead takes the key
+    second = Lead.objects.get()
+    Lead.all_objects.get(pk=first.pk).restore(by=admin_user)
+
+    anon.post(reverse("intake:form"), {**GOOD, "message": "Third"})
+
+    assert second.events.count() == 2 and Lead.all_objects.get(pk=first.pk).intake_email is None
+
+
 def test_a_key_still_held_by_a_lead_in_the_bin_does_not_stop_a_new_submission(anon):
     """A lead binned before leads let go of their keys: the submission still makes a lead."""
     anon.post(reverse("intake:form"), GOOD)
