@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections
 
 from audit.models import FieldChange
 from opportunities.models import Opportunity, StageChange
@@ -42,32 +43,37 @@ def parse(field: str, text: str | None):
     return int(text)
 
 
+def _first_per(queryset, *keys: str):
+    """Where the database can say it (PostgreSQL's DISTINCT ON), only the earliest change of each
+    key: the one whose old value `rewind` ends with. Elsewhere every change, newest first."""
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.order_by(*keys, "changed_at", "pk").distinct(*keys)
+    return queryset.order_by("-changed_at", "-pk")
+
+
 def field_changes_after(point: datetime, **object_filter):
-    """(object id, field, old value) of the deals' tracked changes after `point`, newest first."""
-    return (
-        FieldChange.objects.filter(
-            content_type=ContentType.objects.get_for_model(Opportunity),
-            changed_at__gt=point,
-            field__in=REWOUND_FIELDS,
-            **object_filter,
-        )
-        .order_by("-changed_at", "-pk")
-        .values_list("object_id", "field", "old_value")
+    """(object id, field, old value) of the deals' tracked changes after `point`: newest first,
+    or only the earliest of each field of each deal (`_first_per`)."""
+    changes = FieldChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Opportunity),
+        changed_at__gt=point,
+        field__in=REWOUND_FIELDS,
+        **object_filter,
     )
+    return _first_per(changes, "object_id", "field").values_list("object_id", "field", "old_value")
 
 
 def stage_changes_after(point: datetime, **deal_filter):
-    """(deal id, from stage, from probability) of the stage moves after `point`, newest first."""
-    return (
-        StageChange.objects.filter(changed_at__gt=point, **deal_filter)
-        .order_by("-changed_at", "-pk")
-        .values_list("opportunity_id", "from_stage_id", "from_probability")
-    )
+    """(deal id, from stage, from probability) of the stage moves after `point`: newest first,
+    or only the earliest of each deal (`_first_per`)."""
+    changes = StageChange.objects.filter(changed_at__gt=point, **deal_filter)
+    return _first_per(changes, "opportunity_id").values_list("opportunity_id", "from_stage_id", "from_probability")
 
 
 def rewind(deals: dict[int, dict], field_changes: Iterable, stage_changes: Iterable) -> dict[int, dict]:
     """Undo, in place, the changes made after the moment: `deals` maps id -> today's values;
-    both change lists are newest first. Returns `deals`."""
+    both change lists are newest first (or hold only each key's earliest change, which is where
+    undoing them all in that order ends). Returns `deals`."""
     reprobed = set()
     for object_id, field, old in field_changes:
         state = deals.get(object_id)
