@@ -58,6 +58,10 @@ def _embedded_ipv4(ip):
     return None
 
 
+def _inside(host: str) -> str:
+    return _("%(host)s is an address inside the server's own network.") % {"host": host}
+
+
 def refused_address(address: str) -> bool:
     """True for an address an outgoing call may not reach (not public, and not allowed by name)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -78,7 +82,7 @@ def check_host(host: str) -> None:
         raise AddressRefused(_("%(host)s could not be checked: %(error)s") % {"host": host, "error": exc}) from None
     for info in infos:
         if refused_address(info[4][0]):
-            raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": host})
+            raise AddressRefused(_inside(host))
 
 
 def url_problem(url: str) -> str | None:
@@ -91,10 +95,10 @@ def url_problem(url: str) -> str | None:
     if not host or ("%" in host and ":" not in host):
         return _("Enter a URL with a plain host name or address.")
     if host == "localhost" or host.endswith(".localhost"):
-        return _("%(host)s is an address inside the server's own network.") % {"host": host}
+        return _inside(host)
     try:
         if refused_address(host):
-            return _("%(host)s is an address inside the server's own network.") % {"host": host}
+            return _inside(host)
     except ValueError:
         pass  # a name: checked when the call connects
     return None
@@ -114,7 +118,7 @@ def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_
     host, port = address
     infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     if any(refused_address(info[4][0]) for info in infos):
-        raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": host})
+        raise AddressRefused(_inside(host))
     error = None
     for *_ignored, sockaddr in infos:
         try:
@@ -124,7 +128,7 @@ def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_
             continue
         if refused_address(sock.getpeername()[0]):  # belt and braces
             sock.close()
-            raise AddressRefused(_("%(host)s is an address inside the server's own network.") % {"host": host})
+            raise AddressRefused(_inside(host))
         return sock
     raise error or OSError(f"{host}: no address")
 

@@ -27,10 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from crm.choices import CustomerType, Industry, Region
 from crm.forms import BoundedForm
 from crm.network import client_address, over_limit
-from customers.models import phone_key
 
 from .automation_models import LeadEvent
-from .models import WEBSITE_SOURCE, Lead, LeadSource
+from .models import WEBSITE_SOURCE, Lead, LeadSource, website_key
 from .scoring import record_event
 
 HONEYPOT = "website"
@@ -99,23 +98,21 @@ def create_web_lead(data: dict) -> Lead:
     """
     source = LeadSource.objects.get(code=WEBSITE_SOURCE)
     message = data.get("message") or ""
-    email = (data.get("email") or "").strip().lower()
-    phone = None if email else phone_key(data.get("phone") or "") or None
-    open_leads = Lead.objects.exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED])
+    key = website_key(data.get("email"), data.get("phone"))
+    open_leads = Lead.objects.open()
     with transaction.atomic():
         lead = None
-        if email:
+        if "intake_email" in key:
+            email = key["intake_email"]
             lead = open_leads.filter(Q(email__iexact=email) | Q(intake_email=email)).order_by("-created_at").first()
-        elif phone:
-            lead = open_leads.filter(intake_phone=phone).first()
+        elif key:
+            lead = open_leads.filter(**key).first()
         if lead is None:
             fields = {
                 "name": data["name"],
                 "company": data["company"],
                 "title": data.get("title") or "",
                 "email": data.get("email") or "",
-                "intake_email": email or None,
-                "intake_phone": phone,
                 "phone": data.get("phone") or "",
                 "customer_type": data.get("customer_type") or CustomerType.ENTERPRISE,
                 "industry": data.get("industry") or "",
@@ -126,14 +123,13 @@ def create_web_lead(data: dict) -> Lead:
             }
             try:
                 with transaction.atomic():
-                    lead = Lead.objects.create(**fields)
+                    lead = Lead.objects.create(**fields, **key)
             except IntegrityError:
                 # A submission for the same address created the lead a moment ago (the unique
                 # index made this insert wait for it): add to that one.
-                key = {"intake_email": email} if email else {"intake_phone": phone}
-                lead = open_leads.filter(**key).first()
+                lead = open_leads.filter(**key).first() if key else None
                 if lead is None:  # the key is held by a lead no longer open to submissions
-                    lead = Lead.objects.create(**{**fields, "intake_email": None, "intake_phone": None})
+                    lead = Lead.objects.create(**fields)
         record_event(lead, LeadEvent.Kind.FORM_SUBMISSION, detail=message)
     return lead
 

@@ -34,6 +34,16 @@ if TYPE_CHECKING:
 WEBSITE_SOURCE = "website"
 
 
+def website_key(email: str | None, phone: str | None) -> dict[str, str]:
+    """The key an open website lead holds (a unique index over open leads): its email,
+    lower-cased, or without one its phone's digits; empty when it has neither."""
+    email = (email or "").strip().lower()
+    if email:
+        return {"intake_email": email}
+    digits = phone_key(phone or "")
+    return {"intake_phone": digits} if digits else {}
+
+
 class LeadSource(TracksHistory, BilingualName):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -54,6 +64,10 @@ class LeadNotQualified(ValidationError):
 
 
 class LeadQuerySet(models.QuerySet):
+    def open(self) -> LeadQuerySet:
+        """Leads still being worked (`Lead.is_open`): neither converted nor disqualified."""
+        return self.exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED])
+
     def visible_to(self, user: User) -> LeadQuerySet:
         """Own leads; a leader also sees the unassigned leads routed to a team they lead."""
         q = owner_scope(user)
@@ -184,10 +198,8 @@ class Lead(TracksHistory, MeddicQualification, SoftDeletable):
             return
         if not LeadSource.objects.filter(pk=self.source_id, code=WEBSITE_SOURCE).exists():
             return
-        email = self.email.strip().lower() or None
-        key = {"intake_email": email} if email else {"intake_phone": phone_key(self.phone) or None}
-        still_open = Lead.objects.exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED])
-        if None in key.values() or still_open.filter(**key).exclude(pk=self.pk).exists():
+        key = website_key(self.email, self.phone)
+        if not key or Lead.objects.open().filter(**key).exclude(pk=self.pk).exists():
             return
         try:
             with transaction.atomic():

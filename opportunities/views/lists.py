@@ -26,7 +26,7 @@ CENT = Decimal("0.01")
 
 
 def opportunity_rows(user, data, *, now=None, stages=None) -> OpportunityFilter:
-    """The list's filtered, annotated queryset (weighted value and stale flag in SQL)."""
+    """The list's filtered queryset, its weighted value in SQL (the page marks its own rows stale)."""
     now = now or timezone.now()
     stages = stages if stages is not None else active_stages()
     base = Opportunity.objects.visible_to(user).with_weighted().select_related("customer", "stage", "owner").for_rows()

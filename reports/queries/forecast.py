@@ -38,9 +38,9 @@ def forecast_rows(scope: ReportScope) -> dict:
     """Per month: weighted, pipeline, best case, commit, already won, target, gap, coverage.
 
     Three queries: open deals grouped by expected close date (with their category sums, added
-    up into months here), the won amount summed per close month, quotas grouped by month. The current quarter is the sum
-    of its months. A leader's or admin's forecast counts the leader's judgement on a deal; a
-    rep's own forecast counts their own categories.
+    up into months here), the won amount summed per close month, quotas grouped by month. The
+    current quarter is the sum of its months. A leader's or admin's forecast counts the leader's
+    judgement on a deal; a rep's own forecast counts their own categories.
     """
     today = timezone.localtime(scope.now).date()
     months = forecast_months(today)

@@ -127,17 +127,10 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
     # What each row is compared on, looked up in plain dicts and sets (a quarter of an admin's
     # changes is 70,000 rows: a property or a method per look-up cost more than the rest).
     open_stage_ids = {pk for pk, stage in stages.items() if stage.is_open}
-    stage_facts = {pk: (stage.outcome, stage.order) for pk, stage in stages.items()}
-    start, end = period.start, period.end
+    outcome_and_order = {pk: (stage.outcome, stage.order) for pk, stage in stages.items()}
 
     def in_pipeline(state) -> bool:
-        close = state["expected_close_date"]
-        return (
-            close is not None
-            and state["stage_id"] in open_stage_ids
-            and (start is None or close >= start)
-            and (end is None or close < end)
-        )
+        return state["stage_id"] in open_stage_ids and _in_period(state["expected_close_date"], period)
 
     def category(state) -> str:
         stage = stages.get(state["stage_id"])
@@ -159,7 +152,7 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
     for pk, now in now_rows.items():
         then = then_rows[pk]
         existed = now["created_before"] and then["stage_id"] is not None
-        groups = _groups(now, then, existed, stage_facts, open_stage_ids, period, category) if existed else ["new"]
+        groups = _groups(now, then, existed, outcome_and_order, open_stage_ids, period, category)
         effect = effect_of(now, then, existed, in_pipeline)
         if not groups and not effect:
             continue
@@ -222,16 +215,16 @@ def effect_of(now: dict, then: dict, existed: bool, in_pipeline) -> Decimal:
 
 
 def _groups(
-    now: dict, then: dict, existed: bool, stage_facts: dict, open_stage_ids: set, period, category
+    now: dict, then: dict, existed: bool, outcome_and_order: dict, open_stage_ids: set, period, category
 ) -> list[str]:
-    """The groups of a deal that existed at the point, in the order of GROUPS (`stage_facts`:
-    stage id -> (outcome, order) of the scope's stages)."""
+    """The deal's groups, in the order of GROUPS (`outcome_and_order`: stage id -> (outcome,
+    order) of the scope's stages)."""
     if not existed:
         return ["new"]
     now_id, then_id = now["stage_id"], then["stage_id"]
     groups = []
-    if now_id != then_id and now_id in stage_facts and then_id in stage_facts:
-        outcome_now, outcome_then = stage_facts[now_id][0], stage_facts[then_id][0]
+    if now_id != then_id and now_id in outcome_and_order and then_id in outcome_and_order:
+        outcome_now, outcome_then = outcome_and_order[now_id][0], outcome_and_order[then_id][0]
         if outcome_now == Stage.Outcome.WON and outcome_then != Stage.Outcome.WON:
             groups.append("won")
         elif outcome_now == Stage.Outcome.LOST and outcome_then != Stage.Outcome.LOST:
@@ -249,7 +242,8 @@ def _groups(
         groups.append("amount_down")
     if is_open and then_id in open_stage_ids:
         if now_id != then_id:
-            groups.append("later_stage" if stage_facts[now_id][1] > stage_facts[then_id][1] else "moved_back")
+            later = outcome_and_order[now_id][1] > outcome_and_order[then_id][1]
+            groups.append("later_stage" if later else "moved_back")
         if category(now) != category(then):
             groups.append("category")
     return groups
