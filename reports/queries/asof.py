@@ -51,13 +51,13 @@ def _first_per(queryset, *keys: str):
     return queryset.order_by("-changed_at", "-pk")
 
 
-def field_changes_after(point: datetime, **object_filter):
-    """(object id, field, old value) of the deals' tracked changes after `point`: newest first,
-    or only the earliest of each field of each deal (`_first_per`)."""
+def field_changes_after(point: datetime, fields: Iterable[str] = REWOUND_FIELDS, **object_filter):
+    """(object id, field, old value) of the deals' tracked changes to `fields` after `point`:
+    newest first, or only the earliest of each field of each deal (`_first_per`)."""
     changes = FieldChange.objects.filter(
         content_type=ContentType.objects.get_for_model(Opportunity),
         changed_at__gt=point,
-        field__in=REWOUND_FIELDS,
+        field__in=fields,
         **object_filter,
     )
     return _first_per(changes, "object_id", "field").values_list("object_id", "field", "old_value")

@@ -1,0 +1,143 @@
+"""PostgreSQL compares the deals in one statement, other databases in Python: on a random history
+of a hundred deals both give the same inspection, to the row, for every kind of user, comparison
+point, period and page size."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+
+from audit.models import FieldChange
+from crm.choices import ForecastCategory
+from opportunities.models import Opportunity, Pipeline, Stage, StageChange
+from reports.periods import resolve_period
+from reports.queries import inspection
+from reports.queries.base import build_scope
+from tests.factories import CustomerFactory, OpportunityFactory, UserFactory
+
+from .conftest import at
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the comparison in one statement is PostgreSQL's"),
+]
+
+CATEGORIES = ["", ForecastCategory.PIPELINE, ForecastCategory.BEST_CASE, ForecastCategory.COMMIT]
+
+
+def _some_close(rng) -> str | None:
+    if rng.random() < 0.15:
+        return rng.choice([None, ""])
+    return (date(2025, 3, 1) + timedelta(days=rng.randrange(0, 200))).isoformat()
+
+
+@pytest.fixture
+def random_history(frozen, rep, teammate, outsider, stages):
+    """A hundred deals of three reps with random values and a random history of stage moves and
+    field changes (old values of every kind: cleared dates, categories, stages of another
+    pipeline, the first move of a deal made after the point), some closed before the points."""
+    rng = random.Random(20250515)
+    other_pipeline = Pipeline.objects.create(name="Renewals", order=9)
+    foreign = Stage.objects.create(pipeline=other_pipeline, name="Foreign", order=1, probability=30)
+    all_stages = [*stages.values(), foreign]
+    content_type = ContentType.objects.get_for_model(Opportunity)
+    owners = [rep, rep, teammate, outsider]
+    customers = {owner.pk: CustomerFactory(owner=owner) for owner in owners}
+    changes, moves = [], []
+    for n in range(100):
+        owner = rng.choice(owners)
+        stage = rng.choice(all_stages)
+        created = at(2, 1) + timedelta(hours=rng.randrange(0, 24 * 100))
+        closed_at = None if stage.is_open else created + timedelta(hours=rng.randrange(0, 24 * 100))
+        deal = OpportunityFactory(
+            name=f"R{n}",
+            owner=owner,
+            customer=customers[owner.pk],
+            stage=stage,
+            probability=stage.probability,
+            # A few amounts only, so rows tie on amount and are ordered by id.
+            amount=Decimal(rng.choice([0, 10000, 25000, 25000, 80000, 120000])),
+            expected_close_date=date.fromisoformat(close) if (close := _some_close(rng)) else None,
+            forecast_category_override=rng.choice(CATEGORIES),
+            manager_category=rng.choice(CATEGORIES),
+            created_at=created,
+            stage_entered_at=created,
+            closed_at=min(closed_at, at(5, 15)) if closed_at else None,
+        )
+        for _ in range(rng.randrange(0, 6)):
+            when = created + timedelta(hours=rng.randrange(0, 24 * 110))
+            field = rng.choice([*inspection.COMPARED_FIELDS, "probability", "owner_id"])
+            old = {
+                "amount": lambda: rng.choice(["0", "5000.00", "25000.00", "150000.00"]),
+                "expected_close_date": lambda: _some_close(rng),
+                "stage_id": lambda: str(rng.choice(all_stages).pk),
+                "forecast_category_override": lambda: rng.choice([*CATEGORIES, None]),
+                "manager_category": lambda: rng.choice([*CATEGORIES, None]),
+                "probability": lambda: str(rng.choice([10, 50, 90])),
+                "owner_id": lambda: str(rng.choice(owners).pk),
+            }[field]()
+            changes.append(
+                FieldChange(
+                    content_type=content_type,
+                    object_id=deal.pk,
+                    field=field,
+                    old_value=old,
+                    new_value="",
+                    changed_at=when,
+                )
+            )
+        for _ in range(rng.randrange(0, 4)):
+            when = created + timedelta(hours=rng.randrange(0, 24 * 110))
+            source = None if rng.random() < 0.1 else rng.choice(all_stages)
+            moves.append(
+                StageChange(
+                    opportunity=deal,
+                    from_stage=source,
+                    to_stage=rng.choice(all_stages),
+                    from_probability=source.probability if source else None,
+                    to_probability=stage.probability,
+                    changed_at=when,
+                    days_in_previous_stage=Decimal(1),
+                    amount=deal.amount,
+                )
+            )
+    FieldChange.objects.bulk_create(changes)
+    StageChange.objects.bulk_create(moves)
+    return other_pipeline
+
+
+@pytest.mark.parametrize("who", ["rep", "leader", "other_leader", "admin_user", "newcomer"])
+def test_postgresql_and_python_give_the_same_inspection_of_a_random_history(random_history, request, monkeypatch, who):
+    user = request.getfixturevalue(who) if who != "newcomer" else UserFactory(username="newcomer")
+    cases = [
+        (since, period, pipeline, limit)
+        for since, _label in inspection.SINCE_CHOICES
+        for period in ("this_quarter", "last_month", "all")
+        for pipeline in (None, random_history)
+        for limit in (None, 7)
+    ]
+
+    def inspect(since, period, pipeline, limit):
+        scope = build_scope(user, None, resolve_period(period, date(2025, 5, 15)), pipeline=pipeline)
+        return inspection.inspection_rows(scope, since, limit)
+
+    in_sql = {case: inspect(*case) for case in cases}
+    monkeypatch.setattr(inspection, "_compare_in_sql", inspection._compare_in_python)
+    in_python = {case: inspect(*case) for case in cases}
+
+    for case in cases:
+        assert in_sql[case] == in_python[case], case
+    found = {g["key"] for result in in_sql.values() for g in result["groups"] if g["count"]}
+    if who == "newcomer":  # nothing of theirs changed, in either
+        assert found == set() and all(not result["rows"] for result in in_sql.values())
+        return
+    # The history is rich enough to mean something: a page of 7 rows leaves some out, and in the
+    # wide scopes every group has deals somewhere.
+    assert max(result["total"] for result in in_sql.values()) > 7
+    if who in ("leader", "admin_user"):
+        assert found >= {key for key, _label in inspection.GROUPS}
