@@ -274,18 +274,25 @@ def _compare_in_sql(comparison: Comparison, candidates, point, field_changes, st
     compared by the same rules, counted per group, and only the page's rows sent back."""
     stages = list(comparison.stages.values())
     period = comparison.period
-    params: list = [point, period.start, period.end, comparison.with_judgement]
-    if stages:
-        stage_table = "VALUES " + ", ".join(
-            ["(%s::bigint, %s::text, %s::integer, %s::boolean, %s::text)"] * len(stages)
-        )
-        for stage in stages:
-            params += [stage.pk, stage.outcome, stage.order, stage.is_open, stage.default_forecast_category]
-    else:
-        stage_table = "SELECT NULL::bigint, NULL::text, NULL::integer, NULL::boolean, NULL::text WHERE false"
+    # The scope's stages as arrays (ids; their order and category at the same place; the ids of
+    # each outcome), looked up per deal without a join.
+    params: list = [
+        point,
+        period.start,
+        period.end,
+        comparison.with_judgement,
+        [stage.pk for stage in stages],
+        [stage.order for stage in stages],
+        [stage.default_forecast_category for stage in stages],
+        [stage.pk for stage in stages if stage.is_open],
+        [stage.pk for stage in stages if stage.outcome == Stage.Outcome.WON],
+        [stage.pk for stage in stages if stage.outcome == Stage.Outcome.LOST],
+    ]
     summary = {key: {"count": 0, "effect": Decimal("0")} for key in GROUP_KEYS}
     try:
-        deals_sql, deals_params = candidates.order_by().values(*DEAL_COLUMNS, "created_at").query.sql_with_params()
+        deals_sql, deals_params = (
+            candidates.order_by().values("pk", *COMPARED_FIELDS, "created_at").query.sql_with_params()
+        )
     except EmptyResultSet:  # no deal to compare (a filter by an empty list)
         return summary, [], 0
     fields_sql, fields_params = _sql_or(field_changes, "SELECT NULL::bigint, NULL::text, NULL::text WHERE false")
@@ -309,25 +316,30 @@ def _compare_in_sql(comparison: Comparison, candidates, point, field_changes, st
         if name != "stage_id"
     )
     in_period = "({0} IS NOT NULL AND (a.lo IS NULL OR {0} >= a.lo) AND (a.hi IS NULL OR {0} < a.hi))"
+    # The category of an open stage's deal (the only ones whose category is compared).
     category = (
-        "CASE WHEN {s}.id IS NULL THEN '' WHEN NOT {s}.is_open THEN {s}.category"
-        " WHEN a.judged AND {m} <> '' THEN {m} WHEN {o} <> '' THEN {o} ELSE {s}.category END"
+        "CASE WHEN a.judged AND {m} <> '' THEN {m} WHEN {o} <> '' THEN {o}"
+        " ELSE a.categories[array_position(a.ids, {s})] END"
     )
-    moved = "existed AND stage_id <> stage_id_then"
+    order = "a.orders[array_position(a.ids, {})]"
+    moved = "existed AND stage_id <> stage_id_then AND stage_id_then = ANY(a.ids)"
     redated = "existed AND open_now AND expected_close_date IS DISTINCT FROM expected_close_date_then"
     restaged = "existed AND open_now AND open_then AND stage_id <> stage_id_then"
     members = {
         "new": "NOT existed",
-        "won": f"{moved} AND outcome_now = 'won' AND outcome_then <> 'won'",
-        "lost": f"{moved} AND outcome_now = 'lost' AND outcome_then <> 'lost'",
+        "won": f"{moved} AND stage_id = ANY(a.won) AND NOT stage_id_then = ANY(a.won)",
+        "lost": f"{moved} AND stage_id = ANY(a.lost) AND NOT stage_id_then = ANY(a.lost)",
         "pushed": f"{redated} AND due_then AND NOT due_now AND (expected_close_date IS NULL"
         " OR expected_close_date_then IS NULL OR expected_close_date > expected_close_date_then)",
         "pulled": f"{redated} AND due_now AND NOT due_then",
         "amount_up": "existed AND amount > amount_then",
         "amount_down": "existed AND amount < amount_then",
-        "later_stage": f"{restaged} AND order_now > order_then",
-        "moved_back": f"{restaged} AND order_now <= order_then",
-        "category": "existed AND open_now AND open_then AND category_now <> category_then",
+        "later_stage": f"{restaged} AND {order.format('stage_id')} > {order.format('stage_id_then')}",
+        "moved_back": f"{restaged} AND {order.format('stage_id')} <= {order.format('stage_id_then')}",
+        "category": "existed AND open_now AND open_then AND "
+        + category.format(s="stage_id", m="manager_category", o="forecast_category_override")
+        + " <> "
+        + category.format(s="stage_id_then", m="manager_category_then", o="forecast_category_override_then"),
     }
     member_columns = ", ".join(f"COALESCE({sql}, false) AS in_{key}" for key, sql in members.items())
     primary = " ".join(f"WHEN in_{key} THEN '{key}'" for key in members)
@@ -338,7 +350,6 @@ def _compare_in_sql(comparison: Comparison, candidates, point, field_changes, st
         for key in GROUP_KEYS
     )
     per_group = ", ".join(f"('{key}', n_{key}, e_{key})" for key in GROUP_KEYS)
-    value_columns = ["pk", "name", "owner_id", *COMPARED_FIELDS, *(f"{name}_then" for name in COMPARED_FIELDS)]
     # The page's rows: the first of each group (in the page's order), then the first of them all;
     # a group is not read once the groups before it fill the page.
     selects = []
@@ -356,14 +367,16 @@ def _compare_in_sql(comparison: Comparison, candidates, point, field_changes, st
     params.append(limit)
     firsts = " UNION ALL ".join(selects)
     sql = f"""
-WITH a AS (SELECT %s::timestamptz AS point, %s::date AS lo, %s::date AS hi, %s::boolean AS judged),
-st (id, outcome, position, is_open, category) AS ({stage_table}),
+WITH a AS (
+  SELECT %s::timestamptz AS point, %s::date AS lo, %s::date AS hi, %s::boolean AS judged, %s::bigint[] AS ids,
+    %s::integer[] AS orders, %s::text[] AS categories, %s::bigint[] AS open, %s::bigint[] AS won, %s::bigint[] AS lost
+),
 fc (object_id, field, old) AS ({fields_sql}),
 h AS (SELECT object_id, {pivot} FROM fc GROUP BY object_id),
 sc (deal_id, from_stage_id) AS ({moves_sql}),
-d (pk, name, owner_id, {", ".join(COMPARED_FIELDS)}, created_at) AS ({deals_sql}),
+d (pk, {", ".join(COMPARED_FIELDS)}, created_at) AS ({deals_sql}),
 t AS (
-  SELECT d.pk, d.name, d.owner_id, {", ".join(f"d.{name}" for name in COMPARED_FIELDS)},
+  SELECT d.pk, {", ".join(f"d.{name}" for name in COMPARED_FIELDS)},
     d.created_at <= a.point AND CASE WHEN sc.deal_id IS NOT NULL THEN sc.from_stage_id IS NOT NULL
       WHEN h.stage_id_changed THEN {then_value["stage_id"]} IS NOT NULL ELSE true END AS existed,
     CASE WHEN sc.deal_id IS NOT NULL THEN sc.from_stage_id
@@ -374,44 +387,53 @@ t AS (
   OFFSET 0  -- each value then worked out once, not again wherever it is compared
 ),
 k AS (
-  SELECT t.*,
-    sn.outcome AS outcome_now, sn.position AS order_now, COALESCE(sn.is_open, false) AS open_now,
-    sp.outcome AS outcome_then, sp.position AS order_then, COALESCE(sp.is_open, false) AS open_then,
-    {category.format(s="sn", m="t.manager_category", o="t.forecast_category_override")} AS category_now,
-    {category.format(s="sp", m="t.manager_category_then", o="t.forecast_category_override_then")} AS category_then,
+  SELECT t.*, COALESCE(t.stage_id = ANY(a.open), false) AS open_now,
+    COALESCE(t.stage_id_then = ANY(a.open), false) AS open_then,
     {in_period.format("t.expected_close_date")} AS due_now,
     {in_period.format("t.expected_close_date_then")} AS due_then
-  FROM t CROSS JOIN a LEFT JOIN st sn ON sn.id = t.stage_id LEFT JOIN st sp ON sp.id = t.stage_id_then
+  FROM t CROSS JOIN a
+  OFFSET 0
 ),
 g AS (
-  SELECT {", ".join(value_columns)}, existed,
+  SELECT pk, amount, existed,
     (CASE WHEN open_now AND due_now THEN amount ELSE 0 END)
     - (CASE WHEN existed AND open_then AND due_then THEN amount_then ELSE 0 END) AS effect,
     {member_columns}
-  FROM k
+  FROM k CROSS JOIN a
 ),
 p AS MATERIALIZED (SELECT g.*, CASE {primary} ELSE '{OTHER[0]}' END AS primary_group FROM g),
 totals AS (SELECT {totals} FROM p)
-SELECT v.grp, v.n, v.e, NULL, NULL, {", ".join("NULL" for _ in value_columns)}
+SELECT v.grp, v.n, v.e, NULL, NULL, NULL
 FROM totals CROSS JOIN LATERAL (VALUES {per_group}) v(grp, n, e)
 UNION ALL
-(SELECT grp, NULL, effect, primary_group, existed, {", ".join(value_columns)}
+(SELECT grp, NULL, effect, primary_group, existed, pk
  FROM ({firsts}) f ORDER BY position, abs(shown) DESC, amount DESC, pk LIMIT %s)
 """
-    listed = []
-    names = ("pk", "name", "owner_id", *COMPARED_FIELDS)
-    # Its sorts and its table of compared deals (an admin's quarter: 70,000 rows, about 20 MB)
-    # kept in memory for this statement alone, not written to temporary files.
+    shown = []
+    # Its sorts and its table of compared deals (an admin's quarter: 70,000 rows) kept in memory
+    # for this statement alone, not written to temporary files.
     with transaction.atomic(using=candidates.db), connections[candidates.db].cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
-        for group, count, effect, primary_group, existed, *values in cursor.fetchall():
-            if count is not None:
+        for group, count, effect, primary_group, existed, pk in cursor.fetchall():
+            if count is None:
+                shown.append((group, primary_group, effect, existed, pk))
+            else:
                 summary[group] = {"count": count, "effect": effect or Decimal("0")}
-                continue
-            now = dict(zip(names, values[: len(names)], strict=True))
-            then = {**now, **dict(zip(COMPARED_FIELDS, values[len(names) :], strict=True))}
-            listed.append((group, primary_group, effect, existed, now, then))
+    # The values then and now of the rows shown alone, read by id (carrying every deal's through
+    # the statement cost more than reading a page of them again).
+    ids = {row[-1] for row in shown}
+    now_rows = {row["pk"]: row for row in candidates.filter(pk__in=ids).order_by().values(*DEAL_COLUMNS)} if ids else {}
+    then_rows = rewind(
+        {pk: dict(row) for pk, row in now_rows.items()},
+        field_changes.filter(object_id__in=ids),
+        stage_changes.filter(opportunity_id__in=ids),
+    )
+    listed = [
+        (group, primary_group, effect, existed, now_rows[pk], then_rows[pk])
+        for group, primary_group, effect, existed, pk in shown
+        if pk in now_rows  # not binned in the meantime
+    ]
     return summary, listed, sum(s["count"] for s in summary.values())
 
 
