@@ -426,8 +426,10 @@ UNION ALL
     now_rows = {row["pk"]: row for row in candidates.filter(pk__in=ids).order_by().values(*DEAL_COLUMNS)} if ids else {}
     then_rows = rewind(
         {pk: dict(row) for pk, row in now_rows.items()},
-        field_changes.filter(object_id__in=ids),
-        stage_changes.filter(opportunity_id__in=ids),
+        # By these ids alone (they are in scope): with the scope's own list of ids as well, the
+        # planner guessed one row and read the whole period's history by time instead.
+        field_changes_after(point, fields=COMPARED_FIELDS, object_id__in=ids),
+        stage_changes_after(point, opportunity_id__in=ids),
     )
     listed = [
         (group, primary_group, effect, existed, now_rows[pk], then_rows[pk])
