@@ -400,6 +400,7 @@ g AS (
     - (CASE WHEN existed AND open_then AND due_then THEN amount_then ELSE 0 END) AS effect,
     {member_columns}
   FROM k CROSS JOIN a
+  OFFSET 0  -- each group worked out once, not again for the primary one
 ),
 p AS MATERIALIZED (SELECT g.*, CASE {primary} ELSE '{OTHER[0]}' END AS primary_group FROM g),
 totals AS (SELECT {totals} FROM p)
