@@ -93,6 +93,36 @@ def _as_form_value(value):
     return str(value)
 
 
+def _unsettable(data, form, read_serializer, *, instance=None, accepted=(), elsewhere=None) -> dict:
+    """Errors for the names in a JSON body that this request cannot set, which the form would
+    otherwise leave out in silence: a typo, a field set elsewhere (`elsewhere`: name -> where), one
+    a new record does not take yet, one its pipeline does not use. A read-only field sent back
+    unchanged (the body of a GET, edited) passes."""
+    readable = read_serializer().fields
+    current = None
+    errors = {}
+    for name, value in data.items() if isinstance(data, dict) else ():
+        if name in form.fields or name == "version" or name in accepted:
+            continue
+        if name in readable and instance is not None:
+            if current is None:
+                current = read_serializer(instance).data
+            if current.get(name) == value:
+                continue
+        if elsewhere and name in elsewhere:
+            message = elsewhere[name]
+        elif name in type(form).base_fields and instance is None:
+            message = _("A new record does not take this field; set it once the record exists.")
+        elif name in type(form).base_fields:
+            message = _("This record's pipeline does not use this field.")
+        elif name in readable:
+            message = _("This field is read-only.")
+        else:
+            message = _("Unknown field.")
+        errors[name] = [message]
+    return errors
+
+
 def _errors(form) -> dict:
     return {field or "non_field_errors": [str(e) for e in errors] for field, errors in form.errors.items()}
 
@@ -113,6 +143,10 @@ class FormWriteMixin:
     def form_kwargs(self, instance=None) -> dict:
         return {"user": self.request.user}
 
+    def set_elsewhere(self) -> dict:
+        """Fields of the record that change through another request, with where."""
+        return {}
+
     def _respond(self, obj, code=status.HTTP_200_OK) -> Response:
         obj = self.get_queryset().get(pk=obj.pk)
         return Response(self.read_serializer(obj, context={"request": self.request}).data, status=code)
@@ -129,6 +163,11 @@ class FormWriteMixin:
             instance=instance,
             **self.form_kwargs(instance),
         )
+        refused = _unsettable(
+            request.data, form, self.read_serializer, instance=instance, elsewhere=self.set_elsewhere()
+        )
+        if refused:
+            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
         if not form.is_valid():
             return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
         try:
@@ -176,6 +215,9 @@ class LeadViewSet(
         if not data.get("owner"):
             data["owner"] = str(request.user.pk)  # as the web form does
         form = LeadForm(data=data, user=request.user)
+        refused = _unsettable(request.data, form, self.read_serializer)
+        if refused:
+            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
         if not form.is_valid():
             return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
         return self._respond(form.save(), status.HTTP_201_CREATED)
@@ -223,6 +265,12 @@ class OpportunityViewSet(
     def form_kwargs(self, instance=None) -> dict:
         return {"user": self.request.user, "customer": instance.customer if instance else None}
 
+    def set_elsewhere(self) -> dict:
+        through_a_move = _(
+            "The stage (and its probability) changes only through a move (POST …/move/), which checks the stage rules."
+        )
+        return {"stage": through_a_move, "probability": through_a_move}
+
     def create(self, request, *args, **kwargs):
         data = _form_data(request.data, form_class=OpportunityForm)
         customer_id = data.get("customer")
@@ -233,6 +281,11 @@ class OpportunityViewSet(
         if not data.get("owner"):
             data["owner"] = str(request.user.pk)  # as the web form does
         form = OpportunityForm(data=data, user=request.user, customer=customer)
+        refused = _unsettable(
+            request.data, form, self.read_serializer, accepted=("customer",), elsewhere=self.set_elsewhere()
+        )
+        if refused:
+            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
         if not form.is_valid():
             return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "competitors")}
@@ -256,6 +309,9 @@ class OpportunityViewSet(
     def move(self, request, pk=None):
         deal = self.get_object()
         form = MoveForm(data=_form_data(request.data, form_class=MoveForm))
+        refused = _unsettable(request.data, form, s.MoveSerializer)
+        if refused:
+            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
         if not form.is_valid():
             return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
         stage, loss_reason = form.cleaned_data["stage"], form.cleaned_data.get("loss_reason")
@@ -322,6 +378,9 @@ class FollowUpViewSet(
                 {"non_field_errors": [_("A follow-up belongs to exactly one lead or opportunity.")]}, status=400
             )
         form = FollowUpForm(data=data)
+        refused = _unsettable(request.data, form, s.FollowUpSerializer, accepted=("opportunity", "lead"))
+        if refused:
+            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
         if not form.is_valid():
             return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
         try:

@@ -187,6 +187,50 @@ def test_a_new_deal_enters_the_first_stage_with_its_history(rep_api, rep, stages
     assert deal.owner == rep and deal.stage == stages[1] and deal.stage_changes.count() == 1
 
 
+def test_a_field_a_new_deal_does_not_take_is_refused_not_dropped(rep_api, rep):
+    customer = CustomerFactory(owner=rep)
+    body = {"customer": customer.pk, "name": "Reviewed", "amount": "1000", "review_notes": "Lost on price"}
+    response = post(rep_api, "/api/opportunities/", body)
+    assert response.status_code == 400
+    assert "once the record exists" in response.json()["review_notes"][0]
+    assert not Opportunity.objects.filter(name="Reviewed").exists()
+
+
+def test_a_stage_or_a_misspelt_field_in_an_edit_is_refused_and_changes_nothing(rep_api, rep, stages):
+    deal = OpportunityFactory(owner=rep, stage=stages[1], amount=Decimal("300000"))
+    url = f"/api/opportunities/{deal.pk}/"
+    moved = patch(rep_api, url, {"stage": stages[3].pk, "amount": "1", "version": deal.version})
+    assert moved.status_code == 400 and "/move/" in moved.json()["stage"][0]
+    misspelt = patch(rep_api, url, {"amonut": "1", "version": deal.version})
+    assert misspelt.status_code == 400 and misspelt.json() == {"amonut": ["Unknown field."]}
+    read_only = patch(rep_api, url, {"weighted_amount": "1", "version": deal.version})
+    assert read_only.status_code == 400 and read_only.json() == {"weighted_amount": ["This field is read-only."]}
+    deal.refresh_from_db()
+    assert (deal.stage, deal.amount) == (stages[1], Decimal("300000"))
+
+
+def test_a_deal_read_and_sent_back_whole_with_one_change_is_saved(rep_api, rep):
+    deal = OpportunityFactory(owner=rep, amount=Decimal("300000"))
+    url = f"/api/opportunities/{deal.pk}/"
+    body = rep_api.get(url).json()
+    body["amount"] = "450000.00"
+    response = rep_api.put(url, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.json()
+    deal.refresh_from_db()
+    assert deal.amount == Decimal("450000")
+
+
+def test_a_follow_up_or_a_move_with_an_unknown_field_is_refused(rep_api, rep, stages):
+    deal = OpportunityFactory(owner=rep, stage=stages[1])
+    logged = post(rep_api, "/api/follow-ups/", {"opportunity": deal.pk, "kind": "call", "summary": "x", "mood": "good"})
+    assert logged.status_code == 400 and logged.json() == {"mood": ["Unknown field."]}
+    moved = post(rep_api, f"/api/opportunities/{deal.pk}/move/", {"stage": stages[2].pk, "reason": "x"})
+    assert moved.status_code == 400 and moved.json() == {"reason": ["Unknown field."]}
+    assert not Activity.objects.filter(opportunity=deal).exists()
+    deal.refresh_from_db()
+    assert deal.stage == stages[1]
+
+
 def test_a_deal_for_a_customer_out_of_scope_is_refused(rep_api, outsider):
     customer = CustomerFactory(owner=outsider)
     response = post(rep_api, "/api/opportunities/", {"customer": customer.pk, "name": "x", "amount": "1"})
