@@ -63,7 +63,10 @@ def _form_data(data, instance=None, fields=(), *, form_class=None) -> QueryDict 
         if hasattr(field, "queryset") and isinstance(field, ModelMultipleChoiceField)
     }
     flags = {name for name, field in (form_class.base_fields.items() if form_class else ()) if _is_flag(field)}
+    known = form_class.base_fields if form_class else {}
     for name, value in data.items():
+        if form_class and name not in known:
+            continue  # not the form's: refused or let pass by `_unsettable`, whatever its shape
         if name in flags and value not in FLAG_VALUES:
             raise DRFValidationError({name: [_("Send true or false.")]})
         if isinstance(value, dict) or (isinstance(value, list) and name not in multiple):
@@ -95,19 +98,27 @@ def _as_form_value(value):
 
 def _unsettable(data, form, read_serializer, *, instance=None, accepted=(), elsewhere=None) -> dict:
     """Errors for the names in a JSON body that this request cannot set, which the form would
-    otherwise leave out in silence: a typo, a field set elsewhere (`elsewhere`: name -> where), one
-    a new record does not take yet, one its pipeline does not use. A read-only field sent back
-    unchanged (the body of a GET, edited) passes."""
+    otherwise leave out in silence: a misspelt name, a field changed through another request
+    (`elsewhere`: name -> where), one a new record does not take yet, one its pipeline does not
+    use. A value equal to the record's own (a GET's body sent back) passes, and so do the
+    read-only fields of the record's representation, as in REST framework."""
     readable = read_serializer().fields
     current = None
     errors = {}
     for name, value in data.items() if isinstance(data, dict) else ():
         if name in form.fields or name == "version" or name in accepted:
             continue
-        if name in readable and instance is not None:
-            if current is None:
-                current = read_serializer(instance).data
-            if current.get(name) == value:
+        settable_elsewhere = (elsewhere and name in elsewhere) or name in type(form).base_fields
+        if not settable_elsewhere and name in readable:
+            continue
+        if settable_elsewhere:
+            if instance is None:
+                unchanged = _same(value, None)
+            else:
+                if current is None:
+                    current = read_serializer(instance).data
+                unchanged = _same(value, current.get(name))
+            if unchanged:
                 continue
         if elsewhere and name in elsewhere:
             message = elsewhere[name]
@@ -115,12 +126,19 @@ def _unsettable(data, form, read_serializer, *, instance=None, accepted=(), else
             message = _("A new record does not take this field; set it once the record exists.")
         elif name in type(form).base_fields:
             message = _("This record's pipeline does not use this field.")
-        elif name in readable:
-            message = _("This field is read-only.")
         else:
             message = _("Unknown field.")
         errors[name] = [message]
     return errors
+
+
+def _same(sent, current) -> bool:
+    """The same value, as JSON writes it either way (an id as 3 or "3"; nothing as null or "")."""
+
+    def text(value):
+        return "" if value in (None, "") else str(value)
+
+    return text(sent) == text(current)
 
 
 def _errors(form) -> dict:
@@ -157,6 +175,12 @@ class FormWriteMixin:
             return Response({"non_field_errors": [_("Send a JSON object.")]}, status=status.HTTP_400_BAD_REQUEST)
         if "version" not in request.data:
             return Response({"version": [_("Send the version you read, to detect a colleague's change.")]}, 400)
+        try:
+            stale = int(request.data["version"]) != instance.version
+        except (TypeError, ValueError):
+            stale = False  # not a number: the form says so
+        if stale:
+            return _conflict()  # before anything else: a stale body's other fields are stale too
         fields = self.form_class._meta.fields
         form = self.form_class(
             data=_form_data(request.data, instance, fields, form_class=self.form_class),
