@@ -23,4 +23,4 @@ format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 
 messages:   ## refresh the Chinese catalogue after adding strings
-	.venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=tests
+	.venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=tests --no-wrap

@@ -11,10 +11,12 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.test import RequestFactory
 
 from audit.models import FieldChange
 from crm.choices import ForecastCategory
 from opportunities.models import Opportunity, Pipeline, Stage, StageChange
+from reports.filters import ReportFilter
 from reports.periods import resolve_period
 from reports.queries import inspection
 from reports.queries.base import build_scope
@@ -141,3 +143,21 @@ def test_postgresql_and_python_give_the_same_inspection_of_a_random_history(rand
     assert max(result["total"] for result in in_sql.values()) > 7
     if who in ("leader", "admin_user"):
         assert found >= {key for key, _label in inspection.GROUPS}
+
+
+def test_an_admin_filtering_by_team_or_rep_gets_the_same_inspection_both_ways(
+    random_history, admin_user, team, rep, monkeypatch
+):
+    def inspect(filters):
+        http = RequestFactory().get("/reports/inspection/", filters)
+        http.user = admin_user
+        filterset = ReportFilter(http.GET, request=http, queryset=Opportunity.objects.none())
+        scope = build_scope(admin_user, filterset, resolve_period("this_quarter", date(2025, 5, 15)))
+        return inspection.inspection_rows(scope, "quarter", 7)
+
+    choices = [{"team": team.pk}, {"rep": rep.pk}]
+    in_sql = [inspect(filters) for filters in choices]
+    monkeypatch.setattr(inspection, "_compare_in_sql", inspection._compare_in_python)
+    assert in_sql == [inspect(filters) for filters in choices]
+    everyone = inspect({})
+    assert 0 < in_sql[1]["total"] < in_sql[0]["total"] < everyone["total"]
