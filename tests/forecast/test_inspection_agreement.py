@@ -18,7 +18,7 @@ from crm.choices import ForecastCategory
 from opportunities.models import Opportunity, Pipeline, Stage, StageChange
 from reports.filters import ReportFilter
 from reports.periods import resolve_period
-from reports.queries import inspection
+from reports.queries import base, inspection
 from reports.queries.base import build_scope
 from tests.factories import CustomerFactory, OpportunityFactory, UserFactory
 
@@ -113,9 +113,26 @@ def random_history(frozen, rep, teammate, outsider, stages):
     return other_pipeline
 
 
+def compared_in_python(*args, by_deal=None):
+    """The comparison other databases use, in place of PostgreSQL's (which reads the same
+    history either by period or deal by deal)."""
+    return inspection._compare_in_python(*args)
+
+
+# How the history of a scope is read: by a list of its deals' ids (a rep's), by period for a wide
+# scope, or deal by deal (a team's); each way must give what Python gives.
+HISTORY_READS = {"by ids": (1_000, 0), "by period": (0, 0), "deal by deal": (0, 10_000)}
+
+
+@pytest.mark.parametrize("history", HISTORY_READS)
 @pytest.mark.parametrize("who", ["rep", "leader", "other_leader", "admin_user", "newcomer"])
-def test_postgresql_and_python_give_the_same_inspection_of_a_random_history(random_history, request, monkeypatch, who):
+def test_postgresql_and_python_give_the_same_inspection_of_a_random_history(
+    random_history, request, monkeypatch, who, history
+):
     user = request.getfixturevalue(who) if who != "newcomer" else UserFactory(username="newcomer")
+    few_deals, by_deal = HISTORY_READS[history]
+    monkeypatch.setattr(base, "FEW_DEALS", few_deals)
+    monkeypatch.setattr(inspection, "HISTORY_BY_DEAL", by_deal)
     cases = [
         (since, period, pipeline, limit)
         for since, _label in inspection.SINCE_CHOICES
@@ -129,7 +146,7 @@ def test_postgresql_and_python_give_the_same_inspection_of_a_random_history(rand
         return inspection.inspection_rows(scope, since, limit)
 
     in_sql = {case: inspect(*case) for case in cases}
-    monkeypatch.setattr(inspection, "_compare_in_sql", inspection._compare_in_python)
+    monkeypatch.setattr(inspection, "_compare_in_sql", compared_in_python)
     in_python = {case: inspect(*case) for case in cases}
 
     for case in cases:
@@ -155,9 +172,11 @@ def test_an_admin_filtering_by_team_or_rep_gets_the_same_inspection_both_ways(
         scope = build_scope(admin_user, filterset, resolve_period("this_quarter", date(2025, 5, 15)))
         return inspection.inspection_rows(scope, "quarter", 7)
 
+    monkeypatch.setattr(base, "FEW_DEALS", 0)
+    monkeypatch.setattr(inspection, "HISTORY_BY_DEAL", 10_000)
     choices = [{"team": team.pk}, {"rep": rep.pk}]
     in_sql = [inspect(filters) for filters in choices]
-    monkeypatch.setattr(inspection, "_compare_in_sql", inspection._compare_in_python)
+    monkeypatch.setattr(inspection, "_compare_in_sql", compared_in_python)
     assert in_sql == [inspect(filters) for filters in choices]
     everyone = inspect({})
     assert 0 < in_sql[1]["total"] < in_sql[0]["total"] < everyone["total"]
