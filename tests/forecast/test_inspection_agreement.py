@@ -113,7 +113,7 @@ def random_history(frozen, rep, teammate, outsider, stages):
     return other_pipeline
 
 
-def compared_in_python(*args, by_deal=None):
+def compared_in_python(*args, **how):
     """The comparison other databases use, in place of PostgreSQL's (which reads the same
     history either by period or deal by deal)."""
     return inspection._compare_in_python(*args)
