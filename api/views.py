@@ -132,6 +132,13 @@ def _unsettable(data, form, read_serializer, *, instance=None, accepted=(), else
     return errors
 
 
+def _refusal(data, form, read_serializer, **how) -> Response | None:
+    """A 400 for what the body cannot set (`_unsettable`), else for what the form refuses; None
+    when the form may be saved."""
+    errors = _unsettable(data, form, read_serializer, **how) or (None if form.is_valid() else _errors(form))
+    return Response(errors, status=status.HTTP_400_BAD_REQUEST) if errors else None
+
+
 def _same(sent, current) -> bool:
     """The same value, as JSON writes it either way (an id as 3 or "3"; nothing as null or "")."""
 
@@ -187,13 +194,9 @@ class FormWriteMixin:
             instance=instance,
             **self.form_kwargs(instance),
         )
-        refused = _unsettable(
-            request.data, form, self.read_serializer, instance=instance, elsewhere=self.set_elsewhere()
-        )
-        if refused:
-            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
-        if not form.is_valid():
-            return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        refused = _refusal(request.data, form, self.read_serializer, instance=instance, elsewhere=self.set_elsewhere())
+        if refused is not None:
+            return refused
         try:
             obj = form.save()
         except EditConflict:
@@ -239,11 +242,9 @@ class LeadViewSet(
         if not data.get("owner"):
             data["owner"] = str(request.user.pk)  # as the web form does
         form = LeadForm(data=data, user=request.user)
-        refused = _unsettable(request.data, form, self.read_serializer)
-        if refused:
-            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
-        if not form.is_valid():
-            return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        refused = _refusal(request.data, form, self.read_serializer)
+        if refused is not None:
+            return refused
         return self._respond(form.save(), status.HTTP_201_CREATED)
 
 
@@ -305,13 +306,11 @@ class OpportunityViewSet(
         if not data.get("owner"):
             data["owner"] = str(request.user.pk)  # as the web form does
         form = OpportunityForm(data=data, user=request.user, customer=customer)
-        refused = _unsettable(
+        refused = _refusal(
             request.data, form, self.read_serializer, accepted=("customer",), elsewhere=self.set_elsewhere()
         )
-        if refused:
-            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
-        if not form.is_valid():
-            return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        if refused is not None:
+            return refused
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "competitors")}
         with transaction.atomic():
             deal = Opportunity.open_new(by=request.user, customer=customer, **fields)
@@ -333,11 +332,9 @@ class OpportunityViewSet(
     def move(self, request, pk=None):
         deal = self.get_object()
         form = MoveForm(data=_form_data(request.data, form_class=MoveForm))
-        refused = _unsettable(request.data, form, s.MoveSerializer)
-        if refused:
-            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
-        if not form.is_valid():
-            return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        refused = _refusal(request.data, form, s.MoveSerializer)
+        if refused is not None:
+            return refused
         stage, loss_reason = form.cleaned_data["stage"], form.cleaned_data.get("loss_reason")
         try:
             result = deal.move_or_request_approval(
@@ -402,11 +399,9 @@ class FollowUpViewSet(
                 {"non_field_errors": [_("A follow-up belongs to exactly one lead or opportunity.")]}, status=400
             )
         form = FollowUpForm(data=data)
-        refused = _unsettable(request.data, form, s.FollowUpSerializer, accepted=("opportunity", "lead"))
-        if refused:
-            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
-        if not form.is_valid():
-            return Response(_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        refused = _refusal(request.data, form, s.FollowUpSerializer, accepted=("opportunity", "lead"))
+        if refused is not None:
+            return refused
         try:
             activity = form.log(by=request.user, **target)
         except DjangoValidationError as refusal:

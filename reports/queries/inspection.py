@@ -253,7 +253,7 @@ def _compare_in_python(comparison: Comparison, candidates, point, field_changes,
         .values(*DEAL_COLUMNS, "created_before")
     }
     then_rows = rewind({pk: dict(r) for pk, r in now_rows.items()}, field_changes, stage_changes)
-    summary = {key: {"count": 0, "effect": Decimal("0")} for key in GROUP_KEYS}
+    summary = _no_changes()
     order = {key: i for i, key in enumerate(GROUP_KEYS)}
     # (sort key, group, primary group, effect, existed) of every row, before any is written out.
     listed = []
@@ -310,7 +310,7 @@ def _compare_in_sql(
         [stage.pk for stage in stages if stage.outcome == Stage.Outcome.WON],
         [stage.pk for stage in stages if stage.outcome == Stage.Outcome.LOST],
     ]
-    summary = {key: {"count": 0, "effect": Decimal("0")} for key in GROUP_KEYS}
+    summary = _no_changes()
     try:
         deals_sql, deals_params = (
             candidates.order_by().values("pk", *COMPARED_FIELDS, "created_at").query.sql_with_params()
@@ -435,7 +435,7 @@ UNION ALL
 (SELECT grp, NULL, effect, primary_group, existed, pk
  FROM ({firsts}) f ORDER BY position, abs(shown) DESC, amount DESC, pk LIMIT %s)
 """
-    shown = []
+    page = []
     # For this statement alone: its sorts and its table of compared deals (an admin's quarter:
     # 70,000 rows) kept in memory, not written to temporary files; and everyone's history (an
     # admin's unfiltered view) scanned with parallel workers, which PostgreSQL's default costs
@@ -448,12 +448,12 @@ UNION ALL
         cursor.execute(sql, params)
         for group, count, effect, primary_group, existed, pk in cursor.fetchall():
             if count is None:
-                shown.append((group, primary_group, effect, existed, pk))
+                page.append((group, primary_group, effect, existed, pk))
             else:
                 summary[group] = {"count": count, "effect": effect or Decimal("0")}
     # The values then and now of the rows shown alone, read by id (carrying every deal's through
     # the statement cost more than reading a page of them again).
-    ids = {row[-1] for row in shown}
+    ids = {row[-1] for row in page}
     now_rows = {row["pk"]: row for row in candidates.filter(pk__in=ids).order_by().values(*DEAL_COLUMNS)} if ids else {}
     then_rows = rewind(
         {pk: dict(row) for pk, row in now_rows.items()},
@@ -464,10 +464,15 @@ UNION ALL
     )
     listed = [
         (group, primary_group, effect, existed, now_rows[pk], then_rows[pk])
-        for group, primary_group, effect, existed, pk in shown
+        for group, primary_group, effect, existed, pk in page
         if pk in now_rows  # not binned in the meantime
     ]
     return summary, listed, sum(s["count"] for s in summary.values())
+
+
+def _no_changes() -> dict:
+    """The summary before any deal is counted: each group empty."""
+    return {key: {"count": 0, "effect": Decimal("0")} for key in GROUP_KEYS}
 
 
 def _history_by_deal(deal_ids: list[int], point) -> tuple[str, list, str, list]:
