@@ -424,8 +424,28 @@ class Opportunity(TracksHistory, MeddicQualification, OpportunityEvaluation, Sof
                     "stage_entered_at",
                     "last_activity_at",
                     "deleted_at",
+                    "manager_category",
+                    "forecast_category_override",
                 ],
                 name="opp_report_owner_idx",
+            ),
+            # A team's or a rep's deals closed in a period (win/loss by source, customer, score),
+            # index-only: the index by close time alone reads everyone's deals of the period.
+            models.Index(
+                fields=["owner", "closed_at"],
+                include=[
+                    "id",
+                    "stage",
+                    "is_quick_win",
+                    "amount",
+                    "source",
+                    "customer",
+                    "loss_reason",
+                    "evaluation_score",
+                    "cycle_days",
+                    "deleted_at",
+                ],
+                name="opp_report_owner_closed_idx",
             ),
             # A leader's customers are those of their people's deals: the customer ids of a set of
             # owners, index-only (a director's customer list read the whole deal table twice).

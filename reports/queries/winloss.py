@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from crm.choices import CustomerType, Industry
+from customers.models import Customer
 from opportunities.models import Stage
 from opportunities.models.evaluation import SCORE_BANDS
 
@@ -37,10 +38,10 @@ def loss_reason_rows(scope: ReportScope) -> list[dict]:
     ]
 
 
-def _win_rate_by(scope: ReportScope, columns: tuple[str, ...], label) -> list[dict]:
+def _win_rate_by(scope: ReportScope, columns: tuple[str, ...], label, closed=None) -> list[dict]:
     won, lost = Q(stage_id__in=scope.stage_ids(Stage.Outcome.WON)), Q(stage_id__in=scope.stage_ids(Stage.Outcome.LOST))
     rows = (
-        _closed(scope)
+        (closed if closed is not None else _closed(scope))
         .values(*columns)
         .annotate(
             won=Count("pk", filter=won),
@@ -70,18 +71,30 @@ def win_rate_by_source(scope: ReportScope) -> list[dict]:
     )
 
 
-def win_rate_by_industry(scope: ReportScope) -> list[dict]:
-    labels = dict(Industry.choices)
+def looks_customers_up(scope: ReportScope) -> bool:
+    return not scope.user.is_admin
+
+
+def _by_customer(scope: ReportScope, column: str, choices) -> list[dict]:
+    """Win rate by a field of the deal's customer, looked up deal by deal for the closed deals of a
+    rep or of leaders' teams (joined, PostgreSQL hashed every customer against a team's few
+    hundred); an admin's tens of thousands join the customers."""
+    labels = dict(choices)
+    closed = _closed(scope)
+    if looks_customers_up(scope):
+        field = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values(column)[:1])
+        closed = closed.annotate(**{f"customer__{column}": field})
     return _win_rate_by(
-        scope, ("customer__industry",), lambda r: str(labels.get(r["customer__industry"], _("Not set")))
+        scope, (f"customer__{column}",), lambda r: str(labels.get(r[f"customer__{column}"], _("Not set"))), closed
     )
+
+
+def win_rate_by_industry(scope: ReportScope) -> list[dict]:
+    return _by_customer(scope, "industry", Industry.choices)
 
 
 def win_rate_by_customer_type(scope: ReportScope) -> list[dict]:
-    labels = dict(CustomerType.choices)
-    return _win_rate_by(
-        scope, ("customer__customer_type",), lambda r: str(labels.get(r["customer__customer_type"], _("Not set")))
-    )
+    return _by_customer(scope, "customer_type", CustomerType.choices)
 
 
 def win_rate_by_score_band(scope: ReportScope) -> list[dict]:

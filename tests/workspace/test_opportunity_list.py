@@ -151,3 +151,37 @@ def test_the_list_loads_only_the_rows_of_the_page(rep_client, rep, stages):
     assert len(response.context["deals"]) == 15
     assert response.context["page_obj"].paginator.num_pages == 2
     assert len(loaded) == 15
+
+
+@pytest.mark.parametrize("sort", ["", "-amount", "amount", "close", "-close", "-activity", "score", "-score"])
+def test_paging_through_the_list_gives_every_deal_once_in_the_chosen_order(
+    leader_client, leader, rep, teammate, outsider, stages, sort
+):
+    """A page sorts the matching ids, then reads those rows: page after page, the deals come in
+    the order of the whole sorted list, ties (equal values) broken the same way, none twice."""
+    from opportunities.views.lists import PAGE_SIZE, opportunity_rows, ordered
+
+    now = timezone.now()
+    for i in range(2 * PAGE_SIZE + 7):
+        OpportunityFactory(
+            owner=(rep, teammate, outsider)[i % 3],
+            name=f"Deal {i}",
+            amount=Decimal(1000 * (i % 4)),  # many ties on amount and weighted value
+            stage=stages[1 + i % 3],
+            expected_close_date=date(2030, 1, 1 + i % 5),
+            last_activity_at=now - timedelta(days=i % 6),
+            evaluation_score=None if i % 5 == 0 else i % 7 * 10,
+        )
+    data = {"sort": sort} if sort else {}
+    whole = [deal.name for deal in ordered(opportunity_rows(leader, data))]
+    assert len(whole) > PAGE_SIZE and not any(d.startswith("Deal") and int(d[5:]) % 3 == 2 for d in whole)
+    paged: list[str] = []
+    page = 1
+    while True:
+        response = leader_client.get(reverse("opportunities:list"), {**data, "page": page})
+        paged += names(response)
+        if not response.context["page_obj"].has_next():
+            break
+        page += 1
+    assert page > 1
+    assert paged == whole
