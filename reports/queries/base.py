@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.db.models.sql.datastructures import BaseTable
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from crm.keyed import rows_by_key
 from crm.scoping import owner_scope
 from opportunities.models import Opportunity, Pipeline, Stage, StageChange, StageFact
 
@@ -70,43 +70,6 @@ FEW_DEALS = 1_000
 TEAM_DEALS = 3_000
 
 
-class _DealByDeal(BaseTable):
-    """A history table in a query's FROM, narrowed to some deals read one by one through the
-    table's per-deal index: `(SELECT ... FROM unnest(ids) CROSS JOIN LATERAL (the deal's rows))`
-    under the table's own alias, so the rest of the query (its filters, joins and groups) reads
-    it as the table itself. PostgreSQL only."""
-
-    def __init__(self, table_name: str, alias: str, deal_ids: list[int], column: str = "opportunity_id"):
-        super().__init__(table_name, alias)
-        self.deal_ids, self.column = deal_ids, column
-
-    def as_sql(self, compiler, connection):
-        table, column = connection.ops.quote_name(self.table_name), connection.ops.quote_name(self.column)
-        rows = (
-            f"SELECT t.* FROM unnest(%s::bigint[]) AS d (pk) CROSS JOIN LATERAL"
-            # OFFSET 0: one index scan per deal, not a join PostgreSQL may turn into a scan of all.
-            f" (SELECT * FROM {table} WHERE {column} = d.pk OFFSET 0) AS t"
-        )
-        return f"({rows}) {compiler.quote_name_unless_alias(self.table_alias)}", [self.deal_ids]
-
-    def relabeled_clone(self, change_map):
-        alias = change_map.get(self.table_alias, self.table_alias)
-        return self.__class__(self.table_name, alias, self.deal_ids, self.column)
-
-    @property
-    def identity(self):
-        return (*super().identity, id(self.deal_ids), self.column)
-
-
-def deal_by_deal(queryset: QuerySet, deal_ids: list[int], column: str = "opportunity_id") -> QuerySet:
-    """`queryset` narrowed to the rows of these deals (whose `column` is one of the ids), read
-    deal by deal (`_DealByDeal`)."""
-    narrowed = queryset.all()
-    alias = narrowed.query.get_initial_alias()
-    narrowed.query.alias_map[alias] = _DealByDeal(narrowed.model._meta.db_table, alias, deal_ids, column)
-    return narrowed
-
-
 @dataclass
 class ReportScope:
     """Who is asking, the deals they may see after the filters, and the period."""
@@ -131,7 +94,7 @@ class ReportScope:
         if ids is not None:
             return StageChange.objects.filter(opportunity_id__in=ids).filter(self.change_q)
         if team is not None:
-            return deal_by_deal(StageChange.objects.all(), team).filter(self.change_q)
+            return rows_by_key(StageChange.objects.all(), team, "opportunity_id").filter(self.change_q)
         return StageChange.objects.visible_to(self.user).filter(self.change_q)
 
     def stage_facts(self) -> QuerySet[StageFact]:
@@ -139,7 +102,7 @@ class ReportScope:
         facts = StageFact.objects.all()
         ids, team = self.own_deal_ids(), self.team_deal_ids()
         if team is not None:
-            facts = deal_by_deal(facts, team)
+            facts = rows_by_key(facts, team, "opportunity_id")
         facts = facts.filter(self.fact_q).exclude(opportunity_id__in=quick_win_ids())
         if ids is not None:
             return facts.filter(opportunity_id__in=ids)
@@ -162,7 +125,7 @@ class ReportScope:
         """The ids of the deals a leader may see, when more than a rep's and no more than
         `TEAM_DEALS`, on PostgreSQL; else None.
 
-        A team's history and stage facts are then read deal by deal (`deal_by_deal`). Written out
+        A team's history and stage facts are then read deal by deal (`rows_by_key`). Written out
         as a list of ids (`own_deal_ids`), PostgreSQL scanned or hashed them no faster than the
         join to the deals, and the join hashes everyone's rows of the period against the team's
         deals: a leader's conversion grew 2x from 10,000 to 100,000 deals, deal by deal it is
