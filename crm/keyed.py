@@ -3,8 +3,9 @@ a time through the table's index on that key.
 
 PostgreSQL chooses between visiting the index once per key and scanning the table by its cost
 estimates, which assume a disk (`random_page_cost = 4`): for a team's 1,500 deals among 100,000,
-or a rep's 600 customers among 21,000, it scanned and hashed everyone's rows, so the page grew with
-everyone's data. Read key by key, it visits only the set's rows, at any size of the rest.
+it scanned and hashed everyone's rows, so the page grew with everyone's data. Read key by key, it
+visits only the set's rows, at any size of the rest (about 5 microseconds a key: for a few
+thousand keys; a director's 15,000 customers read so took 60 ms, hashed 25).
 """
 
 from __future__ import annotations
@@ -17,22 +18,20 @@ from django.db.models.sql.datastructures import BaseTable
 class _RowsByKey(BaseTable):
     """The table in a query's FROM as `(SELECT t.* FROM <keys> CROSS JOIN LATERAL (the key's rows))`
     under the table's own alias: the rest of the query (its filters, joins and groups) reads it as
-    the table itself. The keys are a list (an array parameter) or a one-column queryset."""
+    the table itself. The keys go in as one array parameter."""
 
-    def __init__(self, table_name: str, alias: str, keys, column: str):
+    def __init__(self, table_name: str, alias: str, keys: list[int], column: str):
         super().__init__(table_name, alias)
         self.keys, self.column = keys, column
 
     def as_sql(self, compiler, connection):
         table, column = connection.ops.quote_name(self.table_name), connection.ops.quote_name(self.column)
-        if isinstance(self.keys, QuerySet):
-            keys_sql, params = self.keys.query.get_compiler(connection=connection).as_sql()
-            keys = f"({keys_sql}) AS k (key)"
-        else:
-            keys, params = "unnest(%s::bigint[]) AS k (key)", (self.keys,)
         # OFFSET 0: one index scan per key, not a join PostgreSQL may turn back into a scan of all.
-        rows = f"SELECT t.* FROM {keys} CROSS JOIN LATERAL (SELECT * FROM {table} WHERE {column} = k.key OFFSET 0) AS t"
-        return f"({rows}) {compiler.quote_name_unless_alias(self.table_alias)}", list(params)
+        rows = (
+            f"SELECT t.* FROM unnest(%s::bigint[]) AS k (key) CROSS JOIN LATERAL"
+            f" (SELECT * FROM {table} WHERE {column} = k.key OFFSET 0) AS t"
+        )
+        return f"({rows}) {compiler.quote_name_unless_alias(self.table_alias)}", [self.keys]
 
     def relabeled_clone(self, change_map):
         alias = change_map.get(self.table_alias, self.table_alias)
@@ -43,9 +42,9 @@ class _RowsByKey(BaseTable):
         return (*super().identity, id(self.keys), self.column)
 
 
-def rows_by_key(queryset: QuerySet, keys, column: str) -> QuerySet:
-    """`queryset` narrowed to the rows whose `column` is one of `keys` (a list of ids or a queryset
-    of one column), read key by key on PostgreSQL; elsewhere `column IN keys`, the same rows.
+def rows_by_key(queryset: QuerySet, keys: list[int], column: str) -> QuerySet:
+    """`queryset` narrowed to the rows whose `column` is one of `keys`, read key by key on
+    PostgreSQL; elsewhere `column IN keys`, the same rows.
 
     For reading only: the query's FROM is no longer the table, so no update, delete or row lock.
     """
