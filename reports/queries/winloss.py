@@ -72,13 +72,15 @@ def win_rate_by_source(scope: ReportScope) -> list[dict]:
 
 
 def looks_customers_up(scope: ReportScope) -> bool:
-    return not scope.user.is_admin
+    """A rep's or a team's closed deals are few enough to look their customers up one by one (a
+    director's ten teams' thousands measured 3x slower so than joined)."""
+    return scope.own_deal_ids() is not None or scope.team_deal_ids() is not None
 
 
 def _by_customer(scope: ReportScope, column: str, choices) -> list[dict]:
-    """Win rate by a field of the deal's customer, looked up deal by deal for the closed deals of a
-    rep or of leaders' teams (joined, PostgreSQL hashed every customer against a team's few
-    hundred); an admin's tens of thousands join the customers."""
+    """Win rate by a field of the deal's customer, looked up deal by deal for a rep's or a team's
+    closed deals (joined, PostgreSQL hashed every customer against a team's few hundred); a wider
+    scope's join the customers."""
     labels = dict(choices)
     closed = _closed(scope)
     if looks_customers_up(scope):
