@@ -5,7 +5,7 @@ PostgreSQL chooses between visiting the index once per key and scanning the tabl
 estimates, which assume a disk (`random_page_cost = 4`): for a team's 1,500 deals among 100,000,
 it scanned and hashed everyone's rows, so the page grew with everyone's data. Read key by key, it
 visits only the set's rows, at any size of the rest (about 5 microseconds a key: for a few
-thousand keys; a director's 15,000 customers read so took 60 ms, hashed 25).
+thousand keys, not tens of thousands).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from django.db.models.sql.datastructures import BaseTable
 
 class _RowsByKey(BaseTable):
     """The table in a query's FROM as `(SELECT t.* FROM <keys> CROSS JOIN LATERAL (the key's rows))`
-    under the table's own alias: the rest of the query (its filters, joins and groups) reads it as
-    the table itself. The keys go in as one array parameter."""
+    under the table's own alias: the rest of the query (its filters, joins and `values()` groups)
+    reads it as the table itself. The keys go in as one array parameter. Not for a grouping by
+    the model itself (Django then groups by its primary key alone, which PostgreSQL accepts for
+    a table, not for a derived one)."""
 
     def __init__(self, table_name: str, alias: str, keys: list[int], column: str):
         super().__init__(table_name, alias)
@@ -43,11 +45,16 @@ class _RowsByKey(BaseTable):
 
 
 def rows_by_key(queryset: QuerySet, keys: list[int], column: str) -> QuerySet:
-    """`queryset` narrowed to the rows whose `column` is one of `keys`, read key by key on
-    PostgreSQL; elsewhere `column IN keys`, the same rows.
+    """`queryset` narrowed to the rows whose `column` (a column that is also the field's name, such
+    as `opportunity_id` or `id`) is one of `keys`, read key by key on PostgreSQL (each key once);
+    elsewhere `column IN keys`, the same rows.
 
-    For reading only: the query's FROM is no longer the table, so no update, delete or row lock.
+    For reading only: Django writes an update, a delete or a combination with another queryset
+    on the table itself, without the narrowing, and a row lock cannot name a derived table. (The
+    condition is not repeated on the query for safety: with a few thousand keys PostgreSQL tests
+    each row against the list one key at a time, which doubled the reports' time.)
     """
+    keys = sorted(set(keys))
     if connections[queryset.db].vendor != "postgresql":
         return queryset.filter(**{f"{column}__in": keys})
     narrowed = queryset.all()

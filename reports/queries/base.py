@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -141,8 +141,9 @@ class ReportScope:
         q = owner_scope(self.user)
         if q is None:
             return
-        most = TEAM_DEALS if connection.vendor == "postgresql" else FEW_DEALS
-        found = list(Opportunity.objects.filter(q).order_by().values_list("pk", flat=True)[: max(most, FEW_DEALS) + 1])
+        deals = Opportunity.objects.filter(q)
+        most = TEAM_DEALS if connections[deals.db].vendor == "postgresql" else FEW_DEALS
+        found = list(deals.order_by().values_list("pk", flat=True)[: max(most, FEW_DEALS) + 1])
         if len(found) <= FEW_DEALS:
             self._own_deal_ids = found
         elif len(found) <= most:

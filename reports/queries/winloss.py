@@ -72,19 +72,20 @@ def win_rate_by_source(scope: ReportScope) -> list[dict]:
 
 
 def looks_customers_up(scope: ReportScope) -> bool:
-    """A rep's or a team's closed deals are few enough to look their customers up one by one (a
-    director's ten teams' thousands measured 3x slower so than joined)."""
+    """Whether the closed deals' customers are looked up one by one: for a rep's or a team's deals
+    (a director's ten teams' thousands of closed deals measured 3x slower so than joined)."""
     return scope.own_deal_ids() is not None or scope.team_deal_ids() is not None
 
 
 def _by_customer(scope: ReportScope, column: str, choices) -> list[dict]:
-    """Win rate by a field of the deal's customer, looked up deal by deal for a rep's or a team's
-    closed deals (joined, PostgreSQL hashed every customer against a team's few hundred); a wider
-    scope's join the customers."""
+    """Win rate by a field of the deal's customer. For a rep's or a team's deals each closed deal's
+    customer is looked up by id (joined, PostgreSQL hashed every customer against a team's few
+    hundred closed deals); a wider scope's closed deals are joined to the customers. A customer
+    in the recycle bin still gives its deal its industry and type, as the join does."""
     labels = dict(choices)
     closed = _closed(scope)
     if looks_customers_up(scope):
-        field = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values(column)[:1])
+        field = Subquery(Customer.all_objects.filter(pk=OuterRef("customer_id")).order_by().values(column)[:1])
         closed = closed.annotate(**{f"customer__{column}": field})
     return _win_rate_by(
         scope, (f"customer__{column}",), lambda r: str(labels.get(r[f"customer__{column}"], _("Not set"))), closed
