@@ -31,6 +31,7 @@ from crm.choices import ForecastCategory
 from opportunities.models import Opportunity, Stage, StageChange, resolve_category
 
 from ..periods import aware, quarter_start
+from . import base
 from .asof import field_changes_after, rewind, stage_changes_after
 from .base import ReportScope, money
 
@@ -61,9 +62,6 @@ GROUP_KEYS = [key for key, _label in GROUPS + [OTHER]]
 COMPARED_FIELDS = ("amount", "expected_close_date", "stage_id", "forecast_category_override", "manager_category")
 # A deal's values as read for the comparison and the rows written out.
 DEAL_COLUMNS = ("pk", "name", "owner_id", *COMPARED_FIELDS)
-# Up to how many deals a scope's history is read deal by deal on PostgreSQL (a team: ~1,500;
-# ten teams measured ten times slower that way than by one scan of the period's history).
-HISTORY_BY_DEAL = 3_000
 
 
 def comparison_point(since: str, now: datetime) -> datetime:
@@ -111,8 +109,8 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
         # history read deal by deal through its indexes.
         by_deal = None
         if field_filter and scope.own_deal_ids() is None:
-            ids = list(candidates.order_by().values_list("pk", flat=True)[: HISTORY_BY_DEAL + 1])
-            by_deal = ids if len(ids) <= HISTORY_BY_DEAL else None
+            ids = list(candidates.order_by().values_list("pk", flat=True)[: base.TEAM_DEALS + 1])
+            by_deal = ids if len(ids) <= base.TEAM_DEALS else None
         summary, listed, total = _compare_in_sql(
             comparison,
             candidates,

@@ -132,7 +132,7 @@ def test_postgresql_and_python_give_the_same_inspection_of_a_random_history(
     user = request.getfixturevalue(who) if who != "newcomer" else UserFactory(username="newcomer")
     few_deals, by_deal = HISTORY_READS[history]
     monkeypatch.setattr(base, "FEW_DEALS", few_deals)
-    monkeypatch.setattr(inspection, "HISTORY_BY_DEAL", by_deal)
+    monkeypatch.setattr(base, "TEAM_DEALS", by_deal)
     cases = [
         (since, period, pipeline, limit)
         for since, _label in inspection.SINCE_CHOICES
@@ -173,7 +173,7 @@ def test_an_admin_filtering_by_team_or_rep_gets_the_same_inspection_both_ways(
         return inspection.inspection_rows(scope, "quarter", 7)
 
     monkeypatch.setattr(base, "FEW_DEALS", 0)
-    monkeypatch.setattr(inspection, "HISTORY_BY_DEAL", 10_000)
+    monkeypatch.setattr(base, "TEAM_DEALS", 10_000)
     choices = [{"team": team.pk}, {"rep": rep.pk}]
     in_sql = [inspect(filters) for filters in choices]
     monkeypatch.setattr(inspection, "_compare_in_sql", compared_in_python)
