@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 from notifications.models import Notification
-from opportunities.models import ApprovalRequest, Opportunity, Pipeline, Stage
+from opportunities.models import ApprovalRequest, DealTotal, Opportunity, Pipeline, Stage
 from opportunities.models.opportunity import stale_q
 
 LIST_LIMIT = 10
@@ -40,11 +40,12 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     sees_team = user.is_admin or user.is_leader
     mine = not sees_team or request.GET.get("scope") == "mine"
-    deals = Opportunity.objects.visible_to(user)
-    leads = Lead.objects.visible_to(user)
-    if mine:
-        deals = deals.filter(owner=user)
-        leads = leads.filter(owner=user)
+
+    def in_scope(rows):
+        rows = rows.visible_to(user)
+        return rows.filter(owner=user) if mine else rows
+
+    deals, leads = in_scope(Opportunity.objects), in_scope(Lead.objects)
     pipelines = list(Pipeline.objects.active())
     pipeline = next((p for p in pipelines if str(p.pk) == request.GET.get("pipeline")), None)
     stages = list(Stage.objects.open().filter(pipeline=pipeline) if pipeline else Stage.objects.open())
@@ -87,7 +88,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "stale": stale,
         "stale_count": stale_deals.count(),
         "ranked": ranked,
-        "pipeline": open_deals.totals(),
+        # From the running totals: a row per owner and stage, where an admin has 57,000 open deals.
+        "pipeline": in_scope(DealTotal.objects).filter(stage_id__in=[s.pk for s in stages]).figures(),
         "notifications": Notification.objects.visible_to(user).unread()[:LIST_LIMIT],
         "show_owner": sees_team and not mine,
         "approvals": approvals_inbox(user) if sees_team else None,

@@ -35,6 +35,7 @@ def jobs(ctx: BenchContext) -> list[Job]:
             prepare=lambda: None,
             dirties=(
                 "opportunities_opportunity",
+                "opportunities_dealtotal",
                 "opportunities_stagechange",
                 "audit_fieldchange",
                 "customers_customer",

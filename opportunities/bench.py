@@ -86,7 +86,7 @@ def jobs(ctx: BenchContext) -> list[Job]:
             reminders.scan_stale,
             repeat=2,
             prepare=_every_deal_open_and_stale,
-            dirties=("opportunities_opportunity", "notifications_notification"),
+            dirties=("opportunities_opportunity", "opportunities_dealtotal", "notifications_notification"),
         ),
         Job(
             "stale scan (all open deals, all new)",

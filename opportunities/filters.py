@@ -19,7 +19,8 @@ from crm.forms import BoundedForm
 from crm.validation import FIRST_YEAR, LAST_YEAR
 from crm.widgets import quick_selects
 
-from .models import Opportunity, Pipeline, Stage
+from .models import DealTotal, Opportunity, Pipeline, Stage
+from .models.totals import DealTotalQuerySet
 
 
 def _month_bounds(value: str) -> tuple[date, date] | None:
@@ -202,8 +203,14 @@ class OpportunityFilter(filters.FilterSet):
             form.stages_offered = True
         return form
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
+    def filter_queryset(self, queryset: QuerySet, *, ordered: bool = True) -> QuerySet:
+        """The chosen filters (and, unless `ordered` is False, the chosen order), then the status."""
+        for name, value in self.form.cleaned_data.items():
+            if ordered or not isinstance(self.filters[name], filters.OrderingFilter):
+                queryset = self.filters[name].filter(queryset, value)
+        return self.by_status(queryset)
+
+    def by_status(self, queryset: QuerySet) -> QuerySet:
         if self.form.cleaned_data.get("stage") is None:
             status = self.form.cleaned_data.get("status") or "open"
             if status == "open":
@@ -214,6 +221,24 @@ class OpportunityFilter(filters.FilterSet):
                 queryset = queryset.lost()
         return queryset
 
+    def running_totals(self) -> DealTotalQuerySet | None:
+        """The running totals (`DealTotal`) of the filtered deals, when every filter applied is
+        one they are kept by (owner, team, stage, pipeline, status; the order changes no sum);
+        None when another one (a search, a month, an amount, stale...) needs the deals read."""
+        for name, value in self.form.cleaned_data.items():
+            if name not in KEPT_BY_TOTALS and value not in (None, "", False):
+                return None
+        return self.filter_queryset(DealTotal.objects.visible_to(self.user), ordered=False)
+
+    def totals(self) -> dict:
+        """Count, amount and weighted amount of the filtered deals (a valid filter set)."""
+        kept = self.running_totals()
+        return kept.figures() if kept is not None else self.qs.order_by().totals()
+
+
+# The filters the running totals can apply: they are kept per owner and stage.
+KEPT_BY_TOTALS = frozenset({"owner", "team", "stage", "pipeline", "status", "sort"})
+
 
 class BoardFilter(OpportunityFilter):
     """The list's filters without stage, status and sort: the board's columns are the stages."""
@@ -223,5 +248,5 @@ class BoardFilter(OpportunityFilter):
         for name in ("stage", "status", "sort", "pipeline"):
             del self.filters[name]
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        return super(OpportunityFilter, self).filter_queryset(queryset)
+    def by_status(self, queryset: QuerySet) -> QuerySet:
+        return queryset  # every column is a stage

@@ -15,6 +15,7 @@ from .qualification import MEDDIC, MeddicQualification
 from .quota import Quota
 from .stage_facts import StageFact
 from .stages import Competitor, LossReason, Stage
+from .totals import DealTotal
 
 __all__ = [
     "MEDDIC",
@@ -22,6 +23,7 @@ __all__ = [
     "MeddicQualification",
     "ApprovalRequest",
     "Competitor",
+    "DealTotal",
     "ErasedDeal",
     "EvaluationWeights",
     "LossReason",

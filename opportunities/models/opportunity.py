@@ -31,7 +31,7 @@ from webhooks.dispatch import emit
 from .evaluation import FACTOR_CODES, SWOT_FIELDS, EvaluationWeights, OpportunityEvaluation, rating_field
 from .pipelines import Pipeline
 from .qualification import MeddicQualification
-from .stages import LossReason, Stage
+from .stages import ByOutcome, LossReason, Stage
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -76,10 +76,13 @@ def weighted_amount_expr() -> ExpressionWrapper:
 
 
 def weighted_totals(groups) -> dict:
-    """Count, amount and weighted amount from rows grouped by probability (`n`, `amount`)."""
+    """Count, amount and weighted amount from rows grouped by probability (`n`, `amount`).
+
+    Amounts are whole cents, and so is each group's sum: it is rounded to the cent, since SQLite
+    adds decimals as binary floats (a running total there drifts by a billionth of a cent)."""
     count, amount, weighted = 0, Decimal("0"), Decimal("0")
     for row in groups:
-        group_amount = Decimal(str(row["amount"] or 0))
+        group_amount = Decimal(str(row["amount"] or 0)).quantize(CENT)
         count += row["n"]
         amount += group_amount
         weighted += group_amount * (row["probability"] or 0) / Decimal(100)
@@ -117,19 +120,10 @@ def stale_q(now: datetime, stages: list[Stage] | None = None) -> Q:
     return Q(closed_at__isnull=True) & q
 
 
-class OpportunityQuerySet(models.QuerySet):
+class OpportunityQuerySet(ByOutcome, models.QuerySet):
     def visible_to(self, user: User) -> OpportunityQuerySet:
         q = owner_scope(user)
         return self if q is None else self.filter(q)
-
-    def open(self) -> OpportunityQuerySet:
-        return self.filter(stage__outcome=Stage.Outcome.OPEN)
-
-    def won(self) -> OpportunityQuerySet:
-        return self.filter(stage__outcome=Stage.Outcome.WON)
-
-    def lost(self) -> OpportunityQuerySet:
-        return self.filter(stage__outcome=Stage.Outcome.LOST)
 
     def in_stage_statistics(self) -> OpportunityQuerySet:
         """Deals that went through the stage process (quick wins bypass it, seed 004)."""

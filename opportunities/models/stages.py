@@ -15,6 +15,20 @@ from .pipelines import Pipeline
 from .qualification import MEDDIC_CODES
 
 
+class ByOutcome:
+    """`open()`, `won()` and `lost()` for a queryset of rows that have a `stage` (the deals, and
+    their running totals), by the stage's outcome."""
+
+    def open(self):
+        return self.filter(stage__outcome=Stage.Outcome.OPEN)
+
+    def won(self):
+        return self.filter(stage__outcome=Stage.Outcome.WON)
+
+    def lost(self):
+        return self.filter(stage__outcome=Stage.Outcome.LOST)
+
+
 class StageQuerySet(models.QuerySet):
     def active(self) -> StageQuerySet:
         return self.filter(is_active=True)

@@ -68,19 +68,29 @@ def board_filterset(user, data, *, now, stages) -> BoardFilter:
     return BoardFilter(data, queryset=base, user=user, now=now, stages=stages)
 
 
-def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
+def column_totals(queryset, stages: list[Stage], now, kept=None) -> dict[int, dict]:
     """Count, amount and weighted sum per stage, in one grouped SQL query (grouped by probability
-    too, so the weighted sums are a multiplication per group: see `weighted_totals`)."""
+    too, so the weighted sums are a multiplication per group: see `weighted_totals`). `kept`: the
+    running totals of the same deals (`OpportunityFilter.running_totals`), when they can answer
+    for the open columns."""
     since = now - timedelta(days=CLOSED_WINDOW_DAYS)
+    open_ids = [s.pk for s in stages if s.is_open]
 
-    def grouped(deals):
-        return deals.order_by().values("stage_id", "probability").annotate(n=Count("pk"), amount=Sum("amount"))
+    def grouped(deals, count):
+        return deals.order_by().values("stage_id", "probability").annotate(n=count, amount=Sum("amount"))
 
     # The board holds open deals and deals closed in the last CLOSED_WINDOW_DAYS (the won/lost
     # columns): two halves of one query, each read through its own index (the open stages'
-    # covering index; the closed deals by stage and date), where an OR reads the whole table.
-    rows = grouped(queryset.filter(stage_id__in=[s.pk for s in stages if s.is_open])).union(
-        grouped(queryset.filter(stage_id__in=[s.pk for s in stages if not s.is_open], closed_at__gte=since)),
+    # covering index, or their running totals; the closed deals by stage and date), where an OR
+    # reads the whole table.
+    if kept is not None:
+        open_half = grouped(kept.filter(stage_id__in=open_ids), Sum("n"))
+    else:
+        open_half = grouped(queryset.filter(stage_id__in=open_ids), Count("pk"))
+    rows = open_half.union(
+        grouped(
+            queryset.filter(stage_id__in=[s.pk for s in stages if not s.is_open], closed_at__gte=since), Count("pk")
+        ),
         all=True,
     )
     per_stage: dict[int, list] = {}
@@ -97,8 +107,10 @@ def column_totals(queryset, stages: list[Stage], now) -> dict[int, dict]:
     return totals
 
 
-def build_columns(queryset, stages: list[Stage], now, *, with_cards: bool = True) -> list[Column]:
-    totals = column_totals(queryset, stages, now)
+def build_columns(filterset: BoardFilter, stages: list[Stage], now, *, with_cards: bool = True) -> list[Column]:
+    valid = filterset.is_valid()
+    queryset = filterset.qs if valid else filterset.queryset.none()
+    totals = column_totals(queryset, stages, now, filterset.running_totals() if valid else None)
     since = now - timedelta(days=CLOSED_WINDOW_DAYS)
     cards = queryset.with_weighted().select_related("customer", "owner").only(*CARD_FIELDS)
     columns = []
@@ -133,8 +145,7 @@ def board(request: HttpRequest) -> HttpResponse:
     pipeline = pipeline_shown_to(request.user, request.GET.get("pipeline"), pipelines)
     stages = active_stages(pipeline)
     filterset = board_filterset(request.user, request.GET, now=now, stages=stages)
-    queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    columns = build_columns(queryset, stages, now)
+    columns = build_columns(filterset, stages, now)
     return render(
         request,
         "opportunities/board.html",
@@ -246,8 +257,7 @@ def _board_response(
         deal = get_opportunity_for(request.user, deal.pk)
     filters = QueryDict(request.POST.get("board_query", ""))
     filterset = board_filterset(request.user, filters, now=now, stages=stages)
-    queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    columns = build_columns(queryset, stages, now, with_cards=False)
+    columns = build_columns(filterset, stages, now, with_cards=False)
     card = Opportunity.objects.filter(pk=deal.pk).with_weighted().select_related("customer", "owner", "stage").get()
     card.stale = card.is_stale(now)
     return render(

@@ -94,7 +94,7 @@ class OpportunityListView(FilterView):
             self.totals = {"total_count": 0, "total_amount": 0, "total_weighted": 0}
         else:
             self.object_list = ordered(self.filterset)
-            self.totals = self.filterset.qs.order_by().totals()
+            self.totals = self.filterset.totals()
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         return self.render_to_response(context)
 
