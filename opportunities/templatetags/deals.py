@@ -44,6 +44,14 @@ def board_card(context, deal) -> str:
     return CardPage.for_context(context).card(deal)
 
 
+@register.simple_tag(takes_context=True)
+def deal_row(context, deal) -> str:
+    """A deal's row in the deal list (`opportunities.rows`: written in Python, 25 a page)."""
+    from ..rows import RowPage
+
+    return RowPage.for_context(context).row(deal)
+
+
 @register.simple_tag
 def pushes_badge(deal) -> str:
     """How often the deal's close date moved later, as a badge (`opportunities.cards`)."""

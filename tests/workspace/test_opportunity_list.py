@@ -185,3 +185,38 @@ def test_paging_through_the_list_gives_every_deal_once_in_the_chosen_order(
         page += 1
     assert page > 1
     assert paged == whole
+
+
+def test_a_row_shows_every_column_with_names_escaped_and_a_late_follow_up_marked(
+    rep_client, leader_client, rep, stages
+):
+    now = timezone.now()
+    customer = CustomerFactory(owner=rep, name='<i>Acme</i> & "Sons"')
+    deal = OpportunityFactory(
+        owner=rep,
+        customer=customer,
+        name="<script>alert(1)</script> deal",
+        stage=stages[2],
+        amount=Decimal("200000"),
+        evaluation_score=Decimal("63.6"),
+        expected_close_date=None,
+        close_date_push_count=2,
+        last_activity_at=now - timedelta(days=1),
+        next_follow_up_at=now - timedelta(hours=2),
+    )
+    page = rep_client.get(reverse("opportunities:list")).content.decode()
+    row = page[page.index('name="ids" value="%d"' % deal.pk) :]
+    row = row[: row.index("</tr>")]
+
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; deal" in row
+    assert "&lt;i&gt;Acme&lt;/i&gt; &amp; &quot;Sons&quot;" in row
+    assert f'href="{deal.get_absolute_url()}"' in row and f'href="{customer.get_absolute_url()}"' in row
+    assert 'aria-label="Select &lt;script&gt;alert(1)&lt;/script&gt; deal"' in row
+    assert "¥200,000" in row and "¥100,000" in row and "50 %" in row  # amount, weighted, probability
+    assert ">64<" in row  # the score, rounded
+    assert "Pushed 2×" in row  # the close date moved twice (and is not set now: a dash)
+    assert '<span class="text-danger fw-semibold">' in row  # the follow-up is past
+    assert f"<td>{rep}</td>" not in row  # a rep's own list has no owner column
+
+    leader_page = leader_client.get(reverse("opportunities:list")).content.decode()
+    assert f"<td>{rep}</td>" in leader_page
