@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,7 @@ from django_filters.views import FilterView
 
 from audit.display import describe
 from audit.models import FieldChange
+from crm.paging import IdsFirst
 from crm.softdelete import move_to_bin_response
 from opportunities.forms import EditConflict
 from opportunities.models import Activity, Opportunity, Stage
@@ -52,6 +54,10 @@ class CustomerListView(FilterView):
 
     def get_queryset(self):
         return Customer.objects.none()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # A page's ids sorted by name first, then its rows with their owners (`IdsFirst`).
+        return Paginator(IdsFirst(queryset, lambda rows: rows.select_related("owner")), per_page, **kwargs)
 
     def get(self, request, *args, **kwargs):
         self.filterset = self.get_filterset(None)

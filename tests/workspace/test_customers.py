@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from customers.models import Customer
 from opportunities.models import Activity
 
 from ..factories import ContactFactory, CustomerFactory, OpportunityFactory
@@ -43,6 +44,31 @@ def test_the_list_filters_by_type_industry_region_and_tier(rep_client, rep):
         {"q": "go"},
     ):
         assert [c.name for c in rep_client.get(url, params).context["customers"]] == ["Gov"], params
+
+
+def test_paging_through_the_list_gives_every_visible_customer_once_in_name_order(
+    leader_client, leader, rep, teammate, outsider, stages
+):
+    """A page sorts the visible customers' ids by name, then reads those rows with their owners:
+    page after page, every customer the leader sees comes once, same names broken by id."""
+    for i in range(57):
+        owner = (rep, teammate, outsider)[i % 3]
+        customer = CustomerFactory(owner=owner, name=f"Customer {i % 20:02d}")  # many equal names
+        if i % 7 == 0:  # an outsider's customer the team has a deal with is visible too
+            OpportunityFactory(owner=rep, customer=CustomerFactory(owner=outsider, name=f"Shared {i}"))
+        customer.save()
+    visible = list(Customer.objects.visible_to(leader).order_by("name", "pk").values_list("name", "owner__username"))
+    assert len(visible) > 25 and any(name.startswith("Shared") for name, _ in visible)
+    paged: list[tuple] = []
+    page = 1
+    while True:
+        response = leader_client.get(reverse("customers:list"), {"page": page})
+        paged += [(c.name, c.owner.username) for c in response.context["customers"]]
+        if not response.context["page_obj"].has_next():
+            break
+        page += 1
+    assert page > 1
+    assert paged == visible
 
 
 def test_the_customer_page_has_contacts_deals_won_value_and_history(rep_client, rep, stages):

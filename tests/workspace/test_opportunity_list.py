@@ -205,7 +205,7 @@ def test_a_row_shows_every_column_with_names_escaped_and_a_late_follow_up_marked
         next_follow_up_at=now - timedelta(hours=2),
     )
     page = rep_client.get(reverse("opportunities:list")).content.decode()
-    row = page[page.index('name="ids" value="%d"' % deal.pk) :]
+    row = page[page.index(f'name="ids" value="{deal.pk}"') :]
     row = row[: row.index("</tr>")]
 
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; deal" in row
