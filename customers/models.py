@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import connections, models, transaction
+from django.db.models import BooleanField, F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +77,19 @@ def phone_key(phone: str) -> str:
     return digits[-20:] if len(digits) >= 6 else ""
 
 
+# Up to this many owners in a viewer's scope (a team), their visible customers are worked out
+# into an array first (`CustomerQuerySet.visible_to`).
+FEW_OWNERS = 30
+
+
+class EqualsAny(Func):
+    """`value = ANY(array)`, a condition (PostgreSQL)."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> CustomerQuerySet:
         """A customer is visible to whoever may see its owner or any of its deals."""
@@ -98,7 +111,18 @@ class CustomerQuerySet(models.QuerySet):
         )
         # One set of ids from three indexed reads (owner, the deals' customers, the team's pool)
         # rather than an OR that PostgreSQL can only test on every customer in turn.
-        return self.filter(pk__in=Customer.all_objects.filter(q).order_by().values("pk").union(deals, pool))
+        ids = Customer.all_objects.filter(q).order_by().values("pk").union(deals, pool)
+        from accounts.models import visible_owner_ids
+
+        if connections[self.db].vendor == "postgresql" and len(visible_owner_ids(user)) <= FEW_OWNERS:
+            # A rep's or a team's few hundred: worked out once into an array the primary key's
+            # index is read with (`pk = ANY(ARRAY(...))`); as `pk IN (...)` PostgreSQL hashed
+            # them against every customer, which grows with everyone's (a rep's count 3.5 ms at
+            # 100,000 deals, 0.6 at 10,000; now 1.1 and 0.6). A director's thousands hash faster.
+            from django.contrib.postgres.expressions import ArraySubquery
+
+            return self.filter(EqualsAny(F("pk"), ArraySubquery(ids)))
+        return self.filter(pk__in=ids)
 
     def in_pool_of(self, user: User) -> CustomerQuerySet:
         """The pool (公海) `user` may see: their team's unowned customers; a leader's teams'; all for an admin."""

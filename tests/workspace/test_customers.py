@@ -126,3 +126,26 @@ def test_customer_pages_keep_a_fixed_number_of_queries(
     # the files panel, the history card and the customer's pool history add one query each
     with django_assert_max_num_queries(14):
         assert rep_client.get(reverse("customers:detail", args=[acme.pk])).status_code == 200
+
+
+def test_a_team_sees_the_same_customers_read_as_an_array_or_as_a_set(
+    leader, rep, teammate, outsider, team, stages, monkeypatch
+):
+    """A few owners' visible customers are worked out into an array first on PostgreSQL; a
+    wider scope's are a set the customers are matched against. Both give the same rows: owned,
+    reached through a deal, and in the team's pool."""
+    import customers.models as customer_models
+
+    own = CustomerFactory(owner=rep, name="Own")
+    shared = CustomerFactory(owner=outsider, name="Through a deal")
+    OpportunityFactory(owner=teammate, customer=shared)
+    pooled = CustomerFactory(owner=None, team=team, name="Pool")
+    CustomerFactory(owner=outsider, name="Not seen")
+    for viewer in (leader, rep):
+        as_read = {c.name for c in customer_models.Customer.objects.visible_to(viewer)}
+        monkeypatch.setattr(customer_models, "FEW_OWNERS", 0)
+        as_set = {c.name for c in customer_models.Customer.objects.visible_to(viewer)}
+        monkeypatch.setattr(customer_models, "FEW_OWNERS", 30)
+        assert as_read == as_set
+    assert as_read == {own.name, pooled.name}  # the rep's: not the teammate's deal's customer
+    assert {c.name for c in customer_models.Customer.objects.visible_to(leader)} == {own.name, shared.name, pooled.name}
