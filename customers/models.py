@@ -91,8 +91,11 @@ class EqualsAny(Func):
 
 
 class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> CustomerQuerySet:
-        """A customer is visible to whoever may see its owner or any of its deals."""
+    def visible_to(self, user: User, *, array_for_few: bool = True) -> CustomerQuerySet:
+        """A customer is visible to whoever may see its owner or any of its deals.
+
+        `array_for_few=False` keeps a team's visible customers a set even on PostgreSQL, for a
+        query that joins them to many rows (PostgreSQL guesses ten rows for an array, and loops)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()  # (an anonymous user has no team to read a pool from)
         q = owner_scope(user)
@@ -114,7 +117,8 @@ class CustomerQuerySet(models.QuerySet):
         ids = Customer.all_objects.filter(q).order_by().values("pk").union(deals, pool)
         from accounts.models import visible_owner_ids
 
-        if connections[self.db].vendor == "postgresql" and len(visible_owner_ids(user)) <= FEW_OWNERS:
+        few = array_for_few and len(visible_owner_ids(user)) <= FEW_OWNERS
+        if few and connections[self.db].vendor == "postgresql":
             # A rep's or a team's few hundred: worked out once into an array the primary key's
             # index is read with (`pk = ANY(ARRAY(...))`); as `pk IN (...)` PostgreSQL hashed
             # them against every customer, which grows with everyone's (a rep's count 3.5 ms at
@@ -456,7 +460,9 @@ def record_merge(survivor: Customer, other: Customer, *, by: User, moved: dict, 
 
 class ContactQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ContactQuerySet:
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+        # The customers' set, not an array: the search joins it to every matching contact (a
+        # leader's 1,800 customers looped over by index: 1 ms → 8 ms at 100,000 deals).
+        return self.filter(customer__in=Customer.objects.visible_to(user, array_for_few=False))
 
 
 class Contact(TracksHistory, SoftDeletable):
