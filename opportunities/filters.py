@@ -226,7 +226,8 @@ class OpportunityFilter(filters.FilterSet):
         one they are kept by (owner, team, stage, pipeline, status; the order changes no sum);
         None when another one (a search, a month, an amount, stale...) needs the deals read."""
         for name, value in self.form.cleaned_data.items():
-            if name not in KEPT_BY_TOTALS and value not in (None, "", False):
+            # Not `value in (None, "", False)`: an amount of 0 equals False and is a filter.
+            if name not in KEPT_BY_TOTALS and not (value is None or value is False or value == ""):
                 return None
         return self.filter_queryset(DealTotal.objects.visible_to(self.user), ordered=False)
 

@@ -5,14 +5,20 @@ instead of summing every deal (an admin's 57,000 open deals: one row per owner a
 The database keeps them: a trigger on the deal table adds and takes away each row's share in
 the transaction of every write that changes a deal's owner, stage, probability, amount or place
 in the recycle bin, whatever wrote it (a save, a bulk update, an import, a raw statement), so
-they are never behind a committed deal. A write that bypasses the triggers (a restore with
-triggers disabled) is mended with `python manage.py rebuild_deal_totals`.
+they are never behind a committed deal; a TRUNCATE of the deals empties them (PostgreSQL). A
+write that bypasses the triggers (a restore with triggers disabled, `loaddata` of a dump that
+holds the totals as well as the deals) is mended with `python manage.py rebuild_deal_totals`.
+
+Every `migrate` installs the triggers again and rebuilds the totals (`reinstall`, on
+post_migrate): SQLite drops a table's triggers when a migration rebuilds the table. On
+PostgreSQL a migration that changes the type of a column the triggers read (owner, stage,
+probability, amount, deleted_at) must drop them first (`uninstall`).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, connections, models, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +29,15 @@ from .stages import ByOutcome, Stage
 DEALS = "opportunities_opportunity"
 TOTALS = "opportunities_dealtotal"
 
-# A change of any of these moves a deal's share from one total to another.
-_CHANGED = (
-    "OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.stage_id IS DISTINCT FROM NEW.stage_id"
-    " OR OLD.probability IS DISTINCT FROM NEW.probability OR OLD.amount IS DISTINCT FROM NEW.amount"
-    " OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)"
-)
+
+def _changed(differs: str) -> str:
+    """A change of any of these moves a deal's share from one total to another (`differs`: the
+    database's null-safe "not equal")."""
+    return (
+        f"OLD.owner_id {differs} NEW.owner_id OR OLD.stage_id {differs} NEW.stage_id"
+        f" OR OLD.probability {differs} NEW.probability OR OLD.amount {differs} NEW.amount"
+        " OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)"
+    )
 
 
 def _add(row: str, sign: str) -> str:
@@ -41,6 +50,8 @@ def _add(row: str, sign: str) -> str:
         f"DO UPDATE SET n = {TOTALS}.n + excluded.n, amount = {TOTALS}.amount + excluded.amount"
     )
 
+
+OPERATIONS = ("insert", "update", "delete")
 
 POSTGRESQL = [
     f"""
@@ -66,42 +77,68 @@ $$ LANGUAGE plpgsql
     f'CREATE TRIGGER "deal_totals_insert" AFTER INSERT ON {DEALS} FOR EACH ROW '
     f"WHEN (NEW.deleted_at IS NULL) EXECUTE FUNCTION crm_deal_totals()",
     f'CREATE TRIGGER "deal_totals_update" AFTER UPDATE ON {DEALS} FOR EACH ROW '
-    f"WHEN ({_CHANGED}) EXECUTE FUNCTION crm_deal_totals()",
+    f"WHEN ({_changed('IS DISTINCT FROM')}) EXECUTE FUNCTION crm_deal_totals()",
     f'CREATE TRIGGER "deal_totals_delete" AFTER DELETE ON {DEALS} FOR EACH ROW '
     f"WHEN (OLD.deleted_at IS NULL) EXECUTE FUNCTION crm_deal_totals()",
+    f"""
+CREATE OR REPLACE FUNCTION crm_deal_totals_truncate() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM {TOTALS};
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql
+""",
+    f'CREATE TRIGGER "deal_totals_truncate" AFTER TRUNCATE ON {DEALS} '
+    f"FOR EACH STATEMENT EXECUTE FUNCTION crm_deal_totals_truncate()",
 ]
-POSTGRESQL_DROP = [f'DROP TRIGGER IF EXISTS "deal_totals_{op}" ON {DEALS}' for op in ("insert", "update", "delete")] + [
-    "DROP FUNCTION IF EXISTS crm_deal_totals()"
+POSTGRESQL_DROP = [f'DROP TRIGGER IF EXISTS "deal_totals_{op}" ON {DEALS}' for op in (*OPERATIONS, "truncate")] + [
+    "DROP FUNCTION IF EXISTS crm_deal_totals()",
+    "DROP FUNCTION IF EXISTS crm_deal_totals_truncate()",
 ]
 
 # SQLite: the same statements, one trigger per operation (SQLite's upsert after INSERT ... SELECT
-# needs the WHERE it has).
+# needs the WHERE it has; `IS NOT` is its null-safe "not equal" on every version, where
+# `IS DISTINCT FROM` needs 3.39).
 SQLITE = [
     f"CREATE TRIGGER deal_totals_insert AFTER INSERT ON {DEALS} FOR EACH ROW "
     f"WHEN NEW.deleted_at IS NULL BEGIN {_add('NEW', '')}; END",
     f"CREATE TRIGGER deal_totals_update AFTER UPDATE ON {DEALS} FOR EACH ROW "
-    f"WHEN {_CHANGED} BEGIN {_add('OLD', '-')}; {_add('NEW', '')}; END",
+    f"WHEN {_changed('IS NOT')} BEGIN {_add('OLD', '-')}; {_add('NEW', '')}; END",
     f"CREATE TRIGGER deal_totals_delete AFTER DELETE ON {DEALS} FOR EACH ROW "
     f"WHEN OLD.deleted_at IS NULL BEGIN {_add('OLD', '-')}; END",
 ]
-SQLITE_DROP = [f"DROP TRIGGER IF EXISTS deal_totals_{op}" for op in ("insert", "update", "delete")]
+SQLITE_DROP = [f"DROP TRIGGER IF EXISTS deal_totals_{op}" for op in OPERATIONS]
 
 
 def install(apps, schema_editor) -> None:
     """Create the triggers and fill the totals from the deals (a migration's RunPython)."""
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": POSTGRESQL_DROP + POSTGRESQL, "sqlite": SQLITE_DROP + SQLITE}.get(vendor)
-    if statements is None:
-        raise NotImplementedError(f"No running-totals triggers for {vendor}.")
-    for sql in statements:
-        schema_editor.execute(sql, params=None)
-    rebuild(schema_editor.connection)
+    _install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor) -> None:
     drop = {"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}.get(schema_editor.connection.vendor, [])
     for sql in drop:
         schema_editor.execute(sql, params=None)
+
+
+def reinstall(using: str = "default", **kwargs) -> None:
+    """After every `migrate` (post_migrate): the triggers again and the totals rebuilt, in one
+    transaction. Nothing before the tables exist (a migration back to an earlier state)."""
+    conn = connections[using]
+    if not {DEALS, TOTALS} <= set(conn.introspection.table_names()):
+        return
+    with transaction.atomic(using=using):
+        _install(conn)
+
+
+def _install(conn) -> None:
+    statements = {"postgresql": POSTGRESQL_DROP + POSTGRESQL, "sqlite": SQLITE_DROP + SQLITE}.get(conn.vendor)
+    if statements is None:
+        raise NotImplementedError(f"No running-totals triggers for {conn.vendor}.")
+    with conn.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+    rebuild(conn)
 
 
 def rebuild(using=None) -> int:

@@ -256,3 +256,39 @@ def test_concurrent_moves_of_one_owners_deals_in_opposite_directions_keep_the_to
     assert errors == []
     assert kept() == from_scratch()
     assert kept()[(owner.pk, second.pk, second.probability)] == (20, sum(Decimal(10 + i) for i in range(20)))
+
+
+def test_an_amount_filter_of_zero_sums_the_deals_not_the_totals(client, rep, stages):
+    OpportunityFactory(owner=rep, stage=stages[1], amount=Decimal("0"))
+    OpportunityFactory(owner=rep, stage=stages[1], amount=Decimal("500"))
+    shown = list_totals(client, rep, amount_max="0")
+    assert shown["total_count"] == 1 and shown["total_amount"] == Decimal("0")
+
+
+def test_every_migrate_installs_the_triggers_again_and_rebuilds_the_totals(rep, stages):
+    """SQLite drops a table's triggers when a migration rebuilds the table; `migrate` puts them back."""
+    from opportunities.models import totals
+
+    deal = OpportunityFactory(owner=rep, stage=stages[1], amount=Decimal("10"))
+    with connection.cursor() as cursor:
+        for sql in totals.POSTGRESQL_DROP if connection.vendor == "postgresql" else totals.SQLITE_DROP:
+            cursor.execute(sql)
+    Opportunity.objects.filter(pk=deal.pk).update(amount=Decimal("25"))  # nothing keeps the totals now
+    assert kept() != from_scratch()
+
+    call_command("migrate", verbosity=0)
+
+    assert kept() == from_scratch()
+    Opportunity.objects.filter(pk=deal.pk).update(amount=Decimal("40"))
+    assert kept() == from_scratch() == {(rep.pk, stages[1].pk, stages[1].probability): (1, Decimal("40"))}
+
+
+def test_truncating_the_deals_empties_the_totals(rep, stages):
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's (SQLite deletes row by row, which the triggers see)")
+    OpportunityFactory(owner=rep, stage=stages[1])
+    assert kept()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's inserts' deferred checks first
+        cursor.execute("TRUNCATE opportunities_opportunity CASCADE")
+    assert kept() == {} == from_scratch()
