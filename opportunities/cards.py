@@ -27,7 +27,12 @@ from crm.templatetags.crm import money
 from .models import Opportunity, Stage
 from .templatetags.deals import is_past
 
-_ID = 2147480000  # a stand-in id, replaced by each card's own in the reversed URLs
+STAND_IN_ID = 2147480000  # reversed into a URL once a page, then replaced by each row's own id (`with_id`)
+
+
+def with_id(url: str, pk: int) -> str:
+    """A URL reversed with `STAND_IN_ID`, for the record `pk`."""
+    return url.replace(str(STAND_IN_ID), str(pk))
 
 
 class CardPage:
@@ -36,8 +41,8 @@ class CardPage:
     def __init__(self, request, *, stages: list[Stage], here: str, board_query: str, now: datetime, show_owner):
         self.stages, self.here, self.board_query, self.now = stages, here, board_query, now
         self.show_owner = bool(show_owner)
-        self._move = reverse("opportunities:move", args=[_ID])
-        self._detail = reverse("opportunities:detail", args=[_ID])
+        self._move = reverse("opportunities:move", args=[STAND_IN_ID])
+        self._detail = reverse("opportunities:detail", args=[STAND_IN_ID])
         self._csrf = (
             format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
             if request is not None
@@ -76,7 +81,7 @@ class CardPage:
         return page
 
     def url(self, template: str, pk: int) -> str:
-        return template.replace(str(_ID), str(pk))
+        return with_id(template, pk)
 
     def menu(self, stage: Stage) -> str:
         """The "move to" menu of a deal in `stage`, with `{move_url}` left to fill in."""
@@ -89,7 +94,7 @@ class CardPage:
                 lost = "".join(
                     format_html(
                         '\n          <a class="dropdown-item js-ask-loss" href="{}?stage={}&amp;next={}" data-stage="{}">{}</a>',
-                        _ID,
+                        STAND_IN_ID,
                         other.pk,
                         urlencode(here),
                         other.pk,
@@ -104,7 +109,7 @@ class CardPage:
                 # A closed deal is not moved freely: reopening asks for a reason and the leader's approval.
                 body = format_html(
                     '\n          <a class="dropdown-item js-reopen" href="{}?next={}">{}</a>',
-                    _ID,
+                    STAND_IN_ID,
                     urlencode(here),
                     gettext("Reopen…"),
                 )
@@ -160,7 +165,7 @@ class CardPage:
             f'hx-post="{move_url}" hx-swap="none">{self._csrf}\n'
             f'          <input type="hidden" name="next" value="{self._here}">'
             f'<input type="hidden" name="board_query" value="{self._board_query}">'
-            f"{self.menu(stage).replace(str(_ID), move_url)}\n        </form>\n      </div>\n    </div>\n"
+            f"{self.menu(stage).replace(str(STAND_IN_ID), move_url)}\n        </form>\n      </div>\n    </div>\n"
             f'    <div class="small text-body-secondary text-truncate">{esc(deal.customer)}</div>\n'
             '    <div class="d-flex justify-content-between small mt-1">\n'
             f'      <span title="{labels["amount"]}">{esc(money(deal.amount))}</span>\n'

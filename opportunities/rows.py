@@ -20,11 +20,10 @@ from django.utils.translation import gettext
 
 from crm.templatetags.crm import money, percent
 
-from .cards import esc, pushes_badge
+from .cards import STAND_IN_ID, esc, pushes_badge, with_id
 from .models import Opportunity
 from .templatetags.deals import is_past
 
-_ID = 2147480000  # a stand-in id, replaced by each row's own in the reversed URLs
 NONE = "—"
 
 
@@ -33,8 +32,8 @@ class RowPage:
 
     def __init__(self, *, now: datetime, show_owner: bool):
         self.now, self.show_owner = now, show_owner
-        self._deal = reverse("opportunities:detail", args=[_ID])
-        self._customer = reverse("customers:detail", args=[_ID])
+        self._deal = reverse("opportunities:detail", args=[STAND_IN_ID])
+        self._customer = reverse("customers:detail", args=[STAND_IN_ID])
         self._stale = esc(gettext("Stale"))
 
     @classmethod
@@ -75,10 +74,10 @@ class RowPage:
             "\n        <tr>\n"
             f'          <td><input class="form-check-input" type="checkbox" name="ids" value="{pk}" '
             f'form="bulk-form" aria-label="{select}"></td>\n'
-            f'          <td class="wrap"><a href="{self._deal.replace(str(_ID), str(pk))}" '
+            f'          <td class="wrap"><a href="{with_id(self._deal, pk)}" '
             f'class="fw-semibold">{esc(name)}</a>\n            {stale}</td>\n'
             f'          <td class="wrap"><a class="link-secondary" '
-            f'href="{self._customer.replace(str(_ID), str(customer.pk))}">{esc(customer)}</a></td>\n'
+            f'href="{with_id(self._customer, customer.pk)}">{esc(customer)}</a></td>\n'
             f'          <td>{esc(stage)} <span class="text-body-secondary small">{esc(percent(deal.probability))}</span></td>'
             f"\n          {owner}\n"
             f'          <td class="text-end">{esc(money(deal.amount))}</td>\n'

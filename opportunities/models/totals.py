@@ -22,7 +22,7 @@ from django.db import connection, connections, models, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from crm.scoping import owner_scope
+from crm.scoping import scoped
 
 from .stages import ByOutcome, Stage
 
@@ -161,8 +161,7 @@ def rebuild(using=None) -> int:
 class DealTotalQuerySet(ByOutcome, models.QuerySet):
     def visible_to(self, user) -> DealTotalQuerySet:
         """The totals of the owners whose deals `user` sees (as `Opportunity.objects.visible_to`)."""
-        q = owner_scope(user)
-        return self if q is None else self.filter(q)
+        return scoped(self, user)
 
     def figures(self) -> dict:
         """Count, amount and weighted amount of these totals, as `OpportunityQuerySet.totals`

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from crm.keyed import rows_by_key
-from crm.scoping import owner_scope
+from crm.scoping import owner_scope, scoped
 from opportunities.models import Opportunity, Pipeline, Stage, StageChange, StageFact
 
 from ..periods import Period
@@ -97,12 +97,9 @@ class ReportScope:
 
     def stage_facts(self) -> QuerySet[StageFact]:
         """The per-deal stage facts in scope, quick wins left out (as `history`)."""
-
-        def visible(facts):
-            q = owner_scope(self.user, "opportunity__owner")
-            return facts if q is None else facts.filter(q)
-
-        facts = self._of_visible_deals(StageFact.objects.all(), visible)
+        facts = self._of_visible_deals(
+            StageFact.objects.all(), lambda facts: scoped(facts, self.user, "opportunity__owner")
+        )
         return facts.filter(self.fact_q).exclude(opportunity_id__in=quick_win_ids())
 
     def _of_visible_deals(self, rows: QuerySet, visible) -> QuerySet:
