@@ -676,7 +676,14 @@ def seed(stdout, *, scale: int | None = None) -> Org:
     stdout.write(f"  {Lead.objects.count():,} leads, {Activity.objects.count():,} follow-ups, quotas for two quarters")
     edits = make_forecast_history(org, rng, now, deals)
     weeks = make_snapshots(SNAPSHOT_WEEKS)
-    stdout.write(f"  {edits:,} amount, close-date and category edits; {weeks} weekly forecast snapshots")
+    # What the quarter opening job would have recorded on the quarter's first day.
+    from reports.openings import record_opening
+
+    opening = record_opening()
+    stdout.write(
+        f"  {edits:,} amount, close-date and category edits; {weeks} weekly forecast snapshots;"
+        f" the quarter's opening ({opening.deals:,} deals)"
+    )
     return org
 
 

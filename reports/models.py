@@ -85,3 +85,54 @@ class ForecastSnapshot(models.Model):
 def iso_week_label(monday: date) -> str:
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+class QuarterOpening(models.Model):
+    """The deals as they stood when a quarter opened (midnight of its first day in the
+    installation's time zone), recorded once (`reports.openings.record_opening`).
+
+    What a deal was at a past moment never changes afterwards, so the pipeline inspection since
+    the start of the quarter compares today's deals with these rows instead of undoing the
+    quarter's history every time (a quarter of everyone's changes is 70,000 deals). A quarter's
+    rows are written in one transaction with this header: while it is missing (the job has not
+    run yet) the inspection undoes the history as before.
+    """
+
+    quarter = models.DateField(_("quarter"), unique=True, help_text=_("The first day of the quarter."))
+    point = models.DateTimeField(_("opened at"))
+    deals = models.PositiveIntegerField(_("deals"), default=0)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quarter opening")
+        verbose_name_plural = _("quarter openings")
+        ordering = ["-quarter"]
+
+    def __str__(self) -> str:
+        return f"{self.quarter:%Y}-Q{(self.quarter.month - 1) // 3 + 1}"
+
+
+class OpeningDeal(models.Model):
+    """One deal's compared values (amount, close date, stage, both forecast categories) as it
+    stood when the quarter opened; a deal created later, or not yet in a stage then, has none.
+
+    The deal is referenced without a database constraint: a purged deal's row is never read
+    again (the inspection joins today's deals to these rows), and purging stays one delete."""
+
+    opening = models.ForeignKey(QuarterOpening, on_delete=models.CASCADE, related_name="rows")
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    stage_id = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    expected_close_date = models.DateField(null=True)
+    forecast_category_override = models.CharField(max_length=12, blank=True, default="")
+    manager_category = models.CharField(max_length=12, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["opening", "opportunity"], name="one_opening_row_per_deal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opening_id}:{self.opportunity_id}"

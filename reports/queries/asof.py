@@ -63,10 +63,11 @@ def field_changes_after(point: datetime, fields: Iterable[str] = REWOUND_FIELDS,
     return _first_per(changes, "object_id", "field").values_list("object_id", "field", "old_value")
 
 
-def stage_changes_after(point: datetime, **deal_filter):
+def stage_changes_after(point: datetime, everyone: bool = False, **deal_filter):
     """(deal id, from stage, from probability) of the stage moves after `point`: newest first,
-    or only the earliest of each deal (`_first_per`)."""
-    changes = StageChange.objects.filter(changed_at__gt=point, **deal_filter)
+    or only the earliest of each deal (`_first_per`); binned deals' moves too with `everyone`."""
+    manager = StageChange.all_objects if everyone else StageChange.objects
+    changes = manager.filter(changed_at__gt=point, **deal_filter)
     return _first_per(changes, "opportunity_id").values_list("opportunity_id", "from_stage_id", "from_probability")
 
 

@@ -30,6 +30,7 @@ from audit.models import FieldChange
 from crm.choices import ForecastCategory
 from opportunities.models import Opportunity, Stage, StageChange, resolve_category
 
+from ..models import OpeningDeal, QuarterOpening
 from ..periods import aware, quarter_start
 from . import base
 from .asof import field_changes_after, rewind, stage_changes_after
@@ -111,6 +112,13 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
         if field_filter and scope.own_deal_ids() is None:
             ids = list(candidates.order_by().values_list("pk", flat=True)[: base.TEAM_DEALS + 1])
             by_deal = ids if len(ids) <= base.TEAM_DEALS else None
+        # A scope wider than a team's compared with a quarter's opening, once the job has recorded
+        # it: today's deals against the rows of how they stood then, not the quarter's history.
+        opening = None
+        if by_deal is None and scope.own_deal_ids() is None:
+            opening = (
+                QuarterOpening.objects.using(candidates.db).filter(point=point).values_list("pk", flat=True).first()
+            )
         summary, listed, total = _compare_in_sql(
             comparison,
             candidates,
@@ -120,6 +128,7 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
             limit,
             by_deal=by_deal,
             everyone=not field_filter,
+            opening=opening,
         )
     else:
         summary, listed, total = _compare_in_python(comparison, candidates, point, field_changes, stage_changes, limit)
@@ -287,11 +296,20 @@ def _compare_in_python(comparison: Comparison, candidates, point, field_changes,
 
 
 def _compare_in_sql(
-    comparison: Comparison, candidates, point, field_changes, stage_changes, limit, by_deal=None, everyone=False
+    comparison: Comparison,
+    candidates,
+    point,
+    field_changes,
+    stage_changes,
+    limit,
+    by_deal=None,
+    everyone=False,
+    opening=None,
 ):
     """What `_compare_in_python` gives, worked out by PostgreSQL in one statement: each changed
-    deal put back (its earliest change of each field after the point holds the value then),
-    compared by the same rules, counted per group, and only the page's rows sent back."""
+    deal put back (its earliest change of each field after the point holds the value then, or
+    its row of the quarter's `opening` where one is given), compared by the same rules, counted
+    per group, and only the page's rows sent back."""
     stages = list(comparison.stages.values())
     period = comparison.period
     # The scope's stages as arrays (ids; their order and category at the same place; the ids of
@@ -315,29 +333,13 @@ def _compare_in_sql(
         )
     except EmptyResultSet:  # no deal to compare (a filter by an empty list)
         return summary, [], 0
-    if by_deal is not None:
-        fields_sql, fields_params, moves_sql, moves_params = _history_by_deal(by_deal, point)
+    if opening is not None:
+        history, params = _then_from_opening(opening, deals_sql, deals_params, params)
     else:
-        fields_sql, fields_params = _sql_or(field_changes, "SELECT NULL::bigint, NULL::text, NULL::text WHERE false")
-        moves_sql, moves_params = _sql_or(stage_changes, "SELECT NULL::bigint, NULL::bigint, NULL::integer WHERE false")
-    params += [*fields_params, *moves_params, *deals_params]
+        history, params = _then_from_history(
+            field_changes, stage_changes, by_deal, point, deals_sql, deals_params, params
+        )
 
-    then_value = {
-        "amount": "NULLIF(h.amount_old, '')::numeric",
-        "expected_close_date": "left(NULLIF(h.expected_close_date_old, ''), 10)::date",
-        "stage_id": "NULLIF(h.stage_id_old, '')::bigint",
-        "forecast_category_override": "COALESCE(h.forecast_category_override_old, '')",
-        "manager_category": "COALESCE(h.manager_category_old, '')",
-    }
-    pivot = ", ".join(
-        f"bool_or(field = '{name}') AS {name}_changed, max(old) FILTER (WHERE field = '{name}') AS {name}_old"
-        for name in COMPARED_FIELDS
-    )
-    then_columns = ", ".join(
-        f"CASE WHEN h.{name}_changed THEN {then_value[name]} ELSE d.{name} END AS {name}_then"
-        for name in COMPARED_FIELDS
-        if name != "stage_id"
-    )
     in_period = "({0} IS NOT NULL AND (a.lo IS NULL OR {0} >= a.lo) AND (a.hi IS NULL OR {0} < a.hi))"
     # The category of an open stage's deal (the only ones whose category is compared).
     category = (
@@ -394,21 +396,7 @@ WITH a AS (
   SELECT %s::timestamptz AS point, %s::date AS lo, %s::date AS hi, %s::boolean AS judged, %s::bigint[] AS ids,
     %s::integer[] AS orders, %s::text[] AS categories, %s::bigint[] AS open, %s::bigint[] AS won, %s::bigint[] AS lost
 ),
-fc (object_id, field, old) AS ({fields_sql}),
-h AS (SELECT object_id, {pivot} FROM fc GROUP BY object_id),
-sc (deal_id, from_stage_id) AS ({moves_sql}),
-d (pk, {", ".join(COMPARED_FIELDS)}, created_at) AS ({deals_sql}),
-t AS (
-  SELECT d.pk, {", ".join(f"d.{name}" for name in COMPARED_FIELDS)},
-    d.created_at <= a.point AND CASE WHEN sc.deal_id IS NOT NULL THEN sc.from_stage_id IS NOT NULL
-      WHEN h.stage_id_changed THEN {then_value["stage_id"]} IS NOT NULL ELSE true END AS existed,
-    CASE WHEN sc.deal_id IS NOT NULL THEN sc.from_stage_id
-         WHEN h.stage_id_changed THEN {then_value["stage_id"]} ELSE d.stage_id END AS stage_id_then,
-    {then_columns}
-  FROM d CROSS JOIN a LEFT JOIN h ON h.object_id = d.pk LEFT JOIN sc ON sc.deal_id = d.pk
-  WHERE d.created_at > a.point OR h.object_id IS NOT NULL OR sc.deal_id IS NOT NULL
-  OFFSET 0  -- each value then worked out once, not again wherever it is compared
-),
+{history}
 k AS (
   SELECT t.*, COALESCE(t.stage_id = ANY(a.open), false) AS open_now,
     COALESCE(t.stage_id_then = ANY(a.open), false) AS open_then,
@@ -466,6 +454,66 @@ UNION ALL
         if pk in now_rows  # not binned in the meantime
     ]
     return summary, listed, sum(s["count"] for s in summary.values())
+
+
+def _then_from_history(field_changes, stage_changes, by_deal, point, deals_sql, deals_params, params):
+    """The statement's deals `d` and the changed ones put back, `t`, from the history after the
+    point (by period, by the scope's subquery or deal by deal): (CTEs, parameters so far)."""
+    if by_deal is not None:
+        fields_sql, fields_params, moves_sql, moves_params = _history_by_deal(by_deal, point)
+    else:
+        fields_sql, fields_params = _sql_or(field_changes, "SELECT NULL::bigint, NULL::text, NULL::text WHERE false")
+        moves_sql, moves_params = _sql_or(stage_changes, "SELECT NULL::bigint, NULL::bigint, NULL::integer WHERE false")
+    then_value = {
+        "amount": "NULLIF(h.amount_old, '')::numeric",
+        "expected_close_date": "left(NULLIF(h.expected_close_date_old, ''), 10)::date",
+        "stage_id": "NULLIF(h.stage_id_old, '')::bigint",
+        "forecast_category_override": "COALESCE(h.forecast_category_override_old, '')",
+        "manager_category": "COALESCE(h.manager_category_old, '')",
+    }
+    pivot = ", ".join(
+        f"bool_or(field = '{name}') AS {name}_changed, max(old) FILTER (WHERE field = '{name}') AS {name}_old"
+        for name in COMPARED_FIELDS
+    )
+    then_columns = ", ".join(
+        f"CASE WHEN h.{name}_changed THEN {then_value[name]} ELSE d.{name} END AS {name}_then"
+        for name in COMPARED_FIELDS
+        if name != "stage_id"
+    )
+    ctes = f"""fc (object_id, field, old) AS ({fields_sql}),
+h AS (SELECT object_id, {pivot} FROM fc GROUP BY object_id),
+sc (deal_id, from_stage_id) AS ({moves_sql}),
+d (pk, {", ".join(COMPARED_FIELDS)}, created_at) AS ({deals_sql}),
+t AS (
+  SELECT d.pk, {", ".join(f"d.{name}" for name in COMPARED_FIELDS)},
+    d.created_at <= a.point AND CASE WHEN sc.deal_id IS NOT NULL THEN sc.from_stage_id IS NOT NULL
+      WHEN h.stage_id_changed THEN {then_value["stage_id"]} IS NOT NULL ELSE true END AS existed,
+    CASE WHEN sc.deal_id IS NOT NULL THEN sc.from_stage_id
+         WHEN h.stage_id_changed THEN {then_value["stage_id"]} ELSE d.stage_id END AS stage_id_then,
+    {then_columns}
+  FROM d CROSS JOIN a LEFT JOIN h ON h.object_id = d.pk LEFT JOIN sc ON sc.deal_id = d.pk
+  WHERE d.created_at > a.point OR h.object_id IS NOT NULL OR sc.deal_id IS NOT NULL
+  OFFSET 0  -- each value then worked out once, not again wherever it is compared
+),"""
+    return ctes, [*params, *fields_params, *moves_params, *deals_params]
+
+
+def _then_from_opening(opening: int, deals_sql, deals_params, params):
+    """The statement's deals `d` and the changed ones put back, `t`, from the quarter's opening:
+    a deal with no row there did not exist then; one whose values equal its row's is left out,
+    as one whose history undoes to today's values counts in no group. (CTEs, parameters.)"""
+    table = OpeningDeal._meta.db_table
+    differs = " OR ".join(f"d.{name} IS DISTINCT FROM s.{name}" for name in COMPARED_FIELDS)
+    ctes = f"""d (pk, {", ".join(COMPARED_FIELDS)}, created_at) AS ({deals_sql}),
+t AS (
+  SELECT d.pk, {", ".join(f"d.{name}" for name in COMPARED_FIELDS)},
+    s.opportunity_id IS NOT NULL AS existed, s.stage_id AS stage_id_then,
+    {", ".join(f"s.{name} AS {name}_then" for name in COMPARED_FIELDS if name != "stage_id")}
+  FROM d LEFT JOIN {table} s ON s.opening_id = %s AND s.opportunity_id = d.pk
+  WHERE s.opportunity_id IS NULL OR {differs}
+  OFFSET 0
+),"""
+    return ctes, [*params, *deals_params, opening]
 
 
 def _no_changes() -> dict:

@@ -5,13 +5,15 @@ point, period and page size."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import RequestFactory
+from django.utils import timezone
 
 from audit.models import FieldChange
 from crm.choices import ForecastCategory
@@ -180,3 +182,70 @@ def test_an_admin_filtering_by_team_or_rep_gets_the_same_inspection_both_ways(
     assert in_sql == [inspect(filters) for filters in choices]
     everyone = inspect({})
     assert 0 < in_sql[1]["total"] < in_sql[0]["total"] < everyone["total"]
+
+
+def _move_at_random(rng, deals, stages, by) -> int:
+    """Random edits and stage moves through the app's own paths (each writes its history now,
+    after the quarter opened); moves the rules refuse are skipped. How many were made."""
+    from opportunities.models import StageMoveRefused
+
+    made = 0
+    for deal in rng.sample(deals, 40):
+        deal.refresh_from_db()
+        kind = rng.choice(["amount", "close", "category", "stage", "stage"])
+        if kind == "stage":
+            try:
+                deal.move_to(rng.choice(stages), by=by, note="random")
+            except StageMoveRefused:
+                continue
+        else:
+            if kind == "amount":
+                deal.amount = Decimal(rng.choice([0, 10000, 25000, 99000]))
+            elif kind == "close":
+                deal.expected_close_date = date(2025, 4, 1) + timedelta(days=rng.randrange(0, 200))
+            else:
+                deal.forecast_category_override = rng.choice(CATEGORIES)
+            deal.save()
+        made += 1
+    return made
+
+
+@pytest.mark.parametrize("who", ["leader", "admin_user", "newcomer"])
+def test_the_inspection_since_the_quarters_opening_equals_the_one_undone_from_history(
+    random_history, request, monkeypatch, who, admin_user, stages
+):
+    """Once the quarter's opening is recorded, a wide scope compares with it: after random moves
+    made since, it gives, to the row, what undoing the whole history gives."""
+    from reports.openings import record_opening
+
+    user = request.getfixturevalue(who) if who != "newcomer" else UserFactory(username="newcomer")
+    assert record_opening().deals > 0
+    # The moves are made after the last of the random history (which reaches into the summer),
+    # as history is written as it happens, then the inspection is read "today" again.
+    with time_machine.travel(datetime(2025, 9, 1, tzinfo=timezone.get_current_timezone()), tick=False):
+        deals = list(Opportunity.objects.order_by("pk"))
+        assert _move_at_random(random.Random(7), deals, list(stages.values()), admin_user) > 10
+    monkeypatch.setattr(base, "FEW_DEALS", 0)
+    monkeypatch.setattr(base, "TEAM_DEALS", 0)
+    compared = []
+    real = inspection._then_from_opening
+    monkeypatch.setattr(inspection, "_then_from_opening", lambda *args: compared.append(args[0]) or real(*args))
+    cases = [
+        (period, pipeline, limit)
+        for period in ("this_quarter", "last_month", "all")
+        for pipeline in (None, random_history)
+        for limit in (None, 7)
+    ]
+
+    def inspect(period, pipeline, limit):
+        scope = build_scope(user, None, resolve_period(period, date(2025, 5, 15)), pipeline=pipeline)
+        return inspection.inspection_rows(scope, "quarter", limit)
+
+    from_opening = {case: inspect(*case) for case in cases}
+    # Every one of them read the opening (a newcomer's no deals are read by their ids).
+    assert len(compared) == (len(cases) if who != "newcomer" else 0)
+    monkeypatch.setattr(inspection, "_compare_in_sql", compared_in_python)
+    for case in cases:
+        assert from_opening[case] == inspect(*case), case
+    if who != "newcomer":
+        assert max(result["total"] for result in from_opening.values()) > 7
