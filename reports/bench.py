@@ -64,5 +64,18 @@ def _snapshot():
     return take_snapshot()
 
 
+def _opening():
+    from .openings import record_opening
+
+    return record_opening(rebuild=True)
+
+
+def _nothing() -> None:
+    """Untimed: the rebuild runs in a transaction rolled back afterwards (`Job.prepare`)."""
+
+
 def jobs(ctx: BenchContext) -> list[Job]:
-    return [Job("weekly forecast snapshot (all deals)", _snapshot, prepare=_forget_this_week)]
+    return [
+        Job("weekly forecast snapshot (all deals)", _snapshot, prepare=_forget_this_week),
+        Job("quarter opening, rebuilt (all deals)", _opening, prepare=_nothing, dirties=("reports_openingdeal",)),
+    ]
