@@ -74,8 +74,13 @@ def search(user: User, text: str, *, per_kind: int = PER_KIND) -> SearchResults:
         .order_by()[:per_kind]
     )
     customer_match = _matches(["name", "phone", "email"], text)
+    # The matches lead and each is checked against the visible customers as a set (the
+    # trigram indexes find a rare term's few; a common term's first ten end the scan).
     results.customers = _newest_first(
-        Customer.objects.visible_to(user).filter(customer_match).select_related("owner").order_by()[:per_kind]
+        Customer.objects.visible_to(user, array_for_few=False)
+        .filter(customer_match)
+        .select_related("owner")
+        .order_by()[:per_kind]
     )
     results.contacts = _newest_first(
         Contact.objects.visible_to(user)
