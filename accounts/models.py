@@ -126,10 +126,11 @@ class User(TracksHistory, AbstractUser):
         the people a leader sees (the rule `visible_users` states): the request remembers them
         (`visible_owner_ids`)."""
         if not hasattr(self, "_is_leader"):
-            members = list(Team.objects.filter(leader=self).values_list("members__pk", flat=True))
-            self._is_leader = bool(members)
+            led = list(Team.objects.filter(leader=self).values_list("pk", "members__pk"))
+            self._is_leader = bool(led)
+            remember(("led_team_ids", self.pk), sorted({team for team, _member in led}))
             if self._is_leader and not self.is_admin:
-                remember(("visible_owner_ids", self.pk), sorted({self.pk, *(pk for pk in members if pk)}))
+                remember(("visible_owner_ids", self.pk), sorted({self.pk, *(pk for _team, pk in led if pk)}))
         return self._is_leader
 
     @property
@@ -158,6 +159,15 @@ def visible_owner_ids(user: User) -> list[int]:
     if not user.is_admin and not user.is_leader:
         return [user.pk]  # a rep: themselves alone (`is_leader` is known for the request)
     return request_memo(("visible_owner_ids", user.pk), lambda: list(visible_users(user).values_list("pk", flat=True)))
+
+
+def led_team_ids(user: User) -> list[int]:
+    """The ids of the teams `user` leads, read once per request (with `User.is_leader`)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return request_memo(
+        ("led_team_ids", user.pk), lambda: list(Team.objects.filter(leader=user).values_list("pk", flat=True))
+    )
 
 
 def assignable_users(user: User) -> QuerySet[User]:
