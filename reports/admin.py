@@ -42,3 +42,6 @@ class QuarterOpeningAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a deleted quarter only makes its inspection slow; `--rebuild` rewrites it

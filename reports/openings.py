@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from opportunities.models import Opportunity
@@ -32,9 +32,16 @@ COLUMNS = ("amount", "expected_close_date", "stage_id", "forecast_category_overr
 @dataclass
 class OpeningResult:
     quarter: dt.date
-    recorded: bool  # False: already recorded (and not rebuilt)
-    deals: int
-    batches: int
+    recorded: bool
+    deals: int = 0
+    batches: int = 0
+    # Why nothing was recorded: ALREADY, BY_ANOTHER_RUN or WAITING (see `record_opening`).
+    reason: str = ""
+
+
+ALREADY = "already recorded"
+BY_ANOTHER_RUN = "recorded by another run at the same moment"
+WAITING = "transactions begun before the quarter opened are still open; run again later"
 
 
 def parse_quarter(text: str) -> dt.date:
@@ -57,25 +64,49 @@ def quarter_label(first_day: dt.date) -> str:
 
 def record_opening(day: dt.date | None = None, *, rebuild: bool = False, batch_size: int = BATCH_SIZE) -> OpeningResult:
     """Record the opening of the quarter holding `day` (default: today's). A quarter already
-    recorded is left as it is unless `rebuild` (then it is recorded afresh in the same
-    transaction as the old rows go); a quarter not yet begun is refused."""
+    recorded is left as it is unless `rebuild`, or unless it was recorded for another moment
+    (the installation's time zone changed since): then its rows are written afresh under the
+    same header, in one transaction, so a page reading it meanwhile sees the old rows or the new.
+    A quarter not yet begun is refused (ValueError)."""
     first = quarter_start(day or timezone.localdate())
     if first > timezone.localdate():
         raise ValueError("A quarter that has not begun cannot be recorded.")
     point = aware(first)
+    if _open_since_before(point):
+        return OpeningResult(first, recorded=False, reason=WAITING)
     try:
         with transaction.atomic():
-            if rebuild:
-                QuarterOpening.objects.filter(quarter=first).delete()
-            elif QuarterOpening.objects.filter(quarter=first).exists():
-                return OpeningResult(first, recorded=False, deals=0, batches=0)
-            opening = QuarterOpening.objects.create(quarter=first, point=point)
+            opening = QuarterOpening.objects.select_for_update().filter(quarter=first).first()
+            if opening is None:
+                opening = QuarterOpening.objects.create(quarter=first, point=point)
+            elif rebuild or opening.point != point:
+                opening.rows.all().delete()
+                opening.point = point
+            else:
+                return OpeningResult(first, recorded=False, reason=ALREADY)
             deals, batches = _write_rows(opening, point, batch_size)
-            opening.deals = deals
-            opening.save(update_fields=["deals"])
-    except IntegrityError:  # another worker recorded it first (and has committed)
-        return OpeningResult(first, recorded=False, deals=0, batches=0)
+            opening.deals, opening.taken_at = deals, timezone.now()
+            opening.save(update_fields=["point", "deals", "taken_at"])
+    except IntegrityError:  # another run created the quarter's header first (and has committed)
+        if QuarterOpening.objects.filter(quarter=first).exists():
+            return OpeningResult(first, recorded=False, reason=BY_ANOTHER_RUN)
+        raise
     return OpeningResult(first, recorded=True, deals=deals, batches=batches)
+
+
+def _open_since_before(point: dt.datetime) -> bool:
+    """Whether another transaction begun before `point` is still open (PostgreSQL): an import
+    stamps its deals and history with the moment it began, so what it writes may belong before
+    the quarter opened yet be committed after; recording then would miss it for good."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND xact_start < %s)",
+            [point],
+        )
+        return cursor.fetchone()[0]
 
 
 def _write_rows(opening: QuarterOpening, point: dt.datetime, batch_size: int) -> tuple[int, int]:

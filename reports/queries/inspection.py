@@ -115,7 +115,7 @@ def inspection_rows(scope: ReportScope, since: str = DEFAULT_SINCE, limit: int |
         # A scope wider than a team's compared with a quarter's opening, once the job has recorded
         # it: today's deals against the rows of how they stood then, not the quarter's history.
         opening = None
-        if by_deal is None and scope.own_deal_ids() is None:
+        if since == "quarter" and by_deal is None and scope.own_deal_ids() is None:
             opening = (
                 QuarterOpening.objects.using(candidates.db).filter(point=point).values_list("pk", flat=True).first()
             )

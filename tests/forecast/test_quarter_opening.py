@@ -31,6 +31,7 @@ from reports.queries import inspection
 from reports.queries.asof import field_changes_after, rewind, stage_changes_after
 from reports.queries.base import build_scope
 from tests.conftest import client_for
+from tests.factories import OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +81,14 @@ def test_the_opening_holds_each_deal_as_it_stood_when_the_quarter_opened(history
 def test_changes_made_after_recording_leave_the_opening_as_a_rebuild_from_history_finds_it(
     history, stages, leader, admin_user
 ):
-    """The precomputed rows equal the from-scratch ones after random edits, moves and a deal
-    binned and restored: what a deal was when the quarter opened never changes afterwards."""
+    """The precomputed rows equal the ones rebuilt from the history after random edits, moves and
+    a deal binned and restored: what a deal was when the quarter opened never changes."""
     record_opening()
     before = recorded()
+    header = QuarterOpening.objects.get()
     rng = random.Random(11)
     deals = list(Opportunity.objects.order_by("pk"))
+    moved = 0
     for _ in range(60):
         deal = rng.choice(deals)
         deal.refresh_from_db()
@@ -93,16 +96,19 @@ def test_changes_made_after_recording_leave_the_opening_as_a_rebuild_from_histor
             try:
                 deal.move_to(rng.choice(list(stages.values())), by=admin_user, note="random")
             except StageMoveRefused:
-                pass
+                continue
         else:
             deal.amount = Decimal(rng.randrange(0, 500)) * 1000
             deal.expected_close_date = date(2025, rng.randrange(4, 13), rng.randrange(1, 29))
             deal.save()
+        moved += deal.pk in before
     history["D2"].move_to_bin(by=admin_user)
     Opportunity.all_objects.get(pk=history["D2"].pk).restore(by=admin_user)
+    assert moved > 10  # deals that existed when the quarter opened did change since
+    result = record_opening(rebuild=True)
+    assert result.recorded and result.deals == 4
     assert recorded() == before == from_scratch()
-    assert record_opening(rebuild=True).deals == 4
-    assert recorded() == before
+    assert QuarterOpening.objects.get().pk == header.pk  # rewritten under the same header
 
 
 def test_a_deal_in_the_bin_when_the_quarter_was_recorded_is_no_newcomer_once_restored(history, admin_user):
@@ -164,15 +170,57 @@ def test_a_job_killed_mid_batch_leaves_nothing_and_the_inspection_undoes_the_his
     assert since_the_quarter(admin_user) == undone
 
 
-def test_the_job_runs_a_constant_number_of_queries_per_batch(history):
-    with CaptureQueriesContext(connection) as one_batch:
+def test_the_job_runs_a_constant_number_of_queries_per_batch(history, rep, stages):
+    with CaptureQueriesContext(connection) as four_deals:
         record_opening(batch_size=1000)
+    for i in range(20):  # twenty more deals that existed when the quarter opened
+        OpportunityFactory(owner=rep, stage=stages[1 + i % 3], created_at=aware(date(2025, 3, 1)))
+    with CaptureQueriesContext(connection) as more_deals:
+        assert record_opening(batch_size=1000, rebuild=True).deals == 24
+    # As many queries for 24 deals as for 4 (the rebuild deletes the old rows where the first
+    # run wrote the header).
+    assert len(more_deals) == len(four_deals)
     with CaptureQueriesContext(connection) as many_batches:
-        result = record_opening(batch_size=2, rebuild=True)
-    # Rebuilding deletes the old rows first (two statements); each further batch reads three
-    # times (deals, field history, stage history) and inserts once.
-    assert result.batches == 2
-    assert len(many_batches) - len(one_batch) <= 2 + 4 * (result.batches - 1)
+        result = record_opening(batch_size=5, rebuild=True)
+    assert result.batches == 5  # each further batch reads three times and inserts once
+    assert len(many_batches) - len(more_deals) == 4 * (result.batches - 1)
+
+
+def test_a_quarter_recorded_for_another_time_zone_is_recorded_again(history, settings):
+    record_opening()
+    settings.TIME_ZONE = "UTC"  # its midnight is eight hours after Shanghai's
+    result = record_opening()
+    assert result.recorded
+    opening = QuarterOpening.objects.get()
+    assert opening.point == aware(POINT_DAY) and opening.point.utcoffset().total_seconds() == 0
+
+
+def test_nothing_is_recorded_while_a_transaction_begun_before_the_quarter_opened_is_open(history, monkeypatch):
+    monkeypatch.setattr(openings, "_open_since_before", lambda point: True)
+    result = record_opening()
+    assert (result.recorded, result.reason) == (False, openings.WAITING)
+    assert not QuarterOpening.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_still_open_since_before_the_point_is_seen_on_postgresql():
+    from django.db import connections as all_connections
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        assert openings._open_since_before(timezone.now()) is False
+        return
+    other = all_connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT 1")  # the transaction begins
+        later = timezone.now() + timezone.timedelta(minutes=1)
+        assert openings._open_since_before(later)
+        other.rollback()
+        assert not openings._open_since_before(later)
+    finally:
+        other.close()
 
 
 def test_the_job_is_scheduled_daily_and_registered_with_the_worker():
@@ -203,22 +251,29 @@ def test_a_wide_scope_compares_with_the_opening_once_it_is_recorded_on_postgresq
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.concurrency
-def test_two_concurrent_runs_record_the_quarter_once(rep, stages):
+def test_two_concurrent_runs_record_the_quarter_once(rep, stages, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.fail("run the concurrency tests on PostgreSQL")
     from django.utils import timezone
 
-    from tests.factories import OpportunityFactory
-
     for i in range(30):
         OpportunityFactory(owner=rep, stage=stages[1 + i % 3], created_at=timezone.now() - timezone.timedelta(days=400))
+    # Both runs find no header before either writes one: one creates it, the other waits on
+    # the unique key and then finds it recorded.
     barrier = threading.Barrier(2)
+    create = QuarterOpening.objects.create
+
+    def create_together(**fields):
+        barrier.wait(timeout=10)
+        return create(**fields)
+
+    monkeypatch.setattr(QuarterOpening.objects, "create", create_together)
     outcomes: list = []
 
     def run():
         try:
-            barrier.wait()
-            outcomes.append(openings.record_opening(batch_size=7).recorded)
+            result = openings.record_opening(batch_size=7)
+            outcomes.append(result.reason or "recorded")
         except Exception as exc:  # any error is a bug this test must show
             outcomes.append(repr(exc))
         finally:
@@ -229,5 +284,5 @@ def test_two_concurrent_runs_record_the_quarter_once(rep, stages):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == [False, True]
+    assert sorted(outcomes) == sorted(["recorded", openings.BY_ANOTHER_RUN])
     assert QuarterOpening.objects.get().deals == 30 == OpeningDeal.objects.count()

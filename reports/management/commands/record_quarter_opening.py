@@ -35,7 +35,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         label = openings.quarter_label(result.quarter)
         if not result.recorded:
-            self.stdout.write(f"{label}: already recorded (--rebuild records it afresh)")
+            hint = " (--rebuild records it afresh)" if result.reason == openings.ALREADY else ""
+            self.stdout.write(f"{label}: {result.reason}{hint}")
             return
         self.stdout.write(
             f"{label}: {result.deals} deals in {result.batches} batch(es), {time.monotonic() - start:.2f} s"
