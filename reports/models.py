@@ -19,6 +19,8 @@ from django.utils.translation import pgettext_lazy
 
 from crm.scoping import owner_scope
 
+from .periods import quarter_label
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -109,7 +111,7 @@ class QuarterOpening(models.Model):
         ordering = ["-quarter"]
 
     def __str__(self) -> str:
-        return f"{self.quarter:%Y}-Q{(self.quarter.month - 1) // 3 + 1}"
+        return quarter_label(self.quarter)
 
 
 class OpeningDeal(models.Model):

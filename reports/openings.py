@@ -22,11 +22,10 @@ from opportunities.models import Opportunity
 from .models import OpeningDeal, QuarterOpening
 from .periods import aware, quarter_start
 from .queries.asof import field_changes_after, rewind, stage_changes_after
+from .queries.inspection import COMPARED_FIELDS
 
 BATCH_SIZE = 5000
 INSERT_BATCH = 2000
-# The values compared with today's (the inspection's), as rewound from the history.
-COLUMNS = ("amount", "expected_close_date", "stage_id", "forecast_category_override", "manager_category")
 
 
 @dataclass
@@ -56,10 +55,6 @@ def parse_quarter(text: str) -> dt.date:
         return quarter_start(dt.date.fromisoformat(value))
     except ValueError as exc:
         raise ValueError(f"Not a quarter (YYYY-Qn) or a day (YYYY-MM-DD): {text!r}") from exc
-
-
-def quarter_label(first_day: dt.date) -> str:
-    return f"{first_day:%Y}-Q{(first_day.month - 1) // 3 + 1}"
 
 
 def record_opening(day: dt.date | None = None, *, rebuild: bool = False, batch_size: int = BATCH_SIZE) -> OpeningResult:
@@ -114,14 +109,14 @@ def _write_rows(opening: QuarterOpening, point: dt.datetime, batch_size: int) ->
     deals_then = Opportunity.all_objects.filter(created_at__lte=point).order_by("pk")
     last_pk, written, batches = 0, 0, 0
     while True:
-        rows = list(deals_then.filter(pk__gt=last_pk).values("pk", *COLUMNS)[:batch_size])
+        rows = list(deals_then.filter(pk__gt=last_pk).values("pk", *COMPARED_FIELDS)[:batch_size])
         if not rows:
             return written, batches
         batches += 1
         first, last_pk = rows[0]["pk"], rows[-1]["pk"]
         deals = rewind(
             {row["pk"]: row for row in rows},
-            field_changes_after(point, fields=COLUMNS, object_id__gte=first, object_id__lte=last_pk),
+            field_changes_after(point, fields=COMPARED_FIELDS, object_id__gte=first, object_id__lte=last_pk),
             # Every deal's moves, binned ones' too (the default manager leaves those out).
             stage_changes_after(point, opportunity_id__gte=first, opportunity_id__lte=last_pk, everyone=True),
         )

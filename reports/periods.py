@@ -35,6 +35,11 @@ def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+def quarter_label(first_day: date) -> str:
+    """`2025-Q2` for a quarter's first day."""
+    return f"{first_day:%Y}-Q{(first_day.month - 1) // 3 + 1}"
+
+
 def aware(day: date) -> datetime:
     """Midnight at the start of `day` in the current time zone."""
     return timezone.make_aware(datetime.combine(day, time.min))

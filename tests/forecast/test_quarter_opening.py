@@ -17,7 +17,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
@@ -32,6 +32,7 @@ from reports.queries.asof import field_changes_after, rewind, stage_changes_afte
 from reports.queries.base import build_scope
 from tests.conftest import client_for
 from tests.factories import OpportunityFactory
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -268,21 +269,6 @@ def test_two_concurrent_runs_record_the_quarter_once(rep, stages, monkeypatch):
         return create(**fields)
 
     monkeypatch.setattr(QuarterOpening.objects, "create", create_together)
-    outcomes: list = []
-
-    def run():
-        try:
-            result = openings.record_opening(batch_size=7)
-            outcomes.append(result.reason or "recorded")
-        except Exception as exc:  # any error is a bug this test must show
-            outcomes.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(lambda: openings.record_opening(batch_size=7).reason or "recorded", start_together=False)
     assert sorted(outcomes) == sorted(["recorded", openings.BY_ANOTHER_RUN])
     assert QuarterOpening.objects.get().deals == 30 == OpeningDeal.objects.count()

@@ -7,20 +7,20 @@ job's query budget, the trend on the forecast page and who sees it.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from reports.models import ForecastSnapshot
 from reports.snapshots import take_snapshot
 from tests.conftest import client_for
 from tests.reports.helpers import csv_table, m, page, page_table
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -149,23 +149,7 @@ def test_two_concurrent_runs_record_the_week_once(rep, teammate, stages):
             expected_close_date=today,
             created_at=timezone.now() - timezone.timedelta(days=30),
         )
-    barrier = threading.Barrier(2)
-    outcomes: list = []
-
-    def run():
-        try:
-            barrier.wait()
-            outcomes.append(take_snapshot(batch_size=7).created >= 0)
-        except Exception as exc:  # any error is a bug this test must show
-            outcomes.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(lambda: take_snapshot(batch_size=7).created >= 0)
     assert outcomes == [True, True]
     assert ForecastSnapshot.objects.count() == 2  # one row per rep for this month
     assert ForecastSnapshot.objects.filter(owner=rep).get().open_count == 15

@@ -8,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from reports import openings
+from reports.periods import quarter_label
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             result = openings.record_opening(day, rebuild=rebuild, batch_size=batch_size)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        label = openings.quarter_label(result.quarter)
+        label = quarter_label(result.quarter)
         if not result.recorded:
             hint = " (--rebuild records it afresh)" if result.reason == openings.ALREADY else ""
             self.stdout.write(f"{label}: {result.reason}{hint}")
